@@ -1,0 +1,44 @@
+// argv -> subcommand. Every expected failure ends as one line on stderr and exit code 1.
+
+import { Command, CommanderError } from 'commander';
+import { DataError } from '../data/dataset.js';
+import { ModelError } from '../ir/errors.js';
+import { registerDemo } from './commands/demo.js';
+import { registerEval } from './commands/eval.js';
+import { registerInspect } from './commands/inspect.js';
+import { UsageError } from './io.js';
+
+export function buildProgram(): Command {
+  const program = new Command('doubleq')
+    .description('two-level post-training quantization (int8 + power-of-two weights) of CNNs, integer WebAssembly kernels')
+    .version('0.1.0')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} }); // errors are printed once, below
+  registerInspect(program);
+  registerEval(program);
+  registerDemo(program);
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {} });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0; // --help, --version
+      process.stderr.write(`doubleq: ${e.message.replace(/^error: /, '')} (see doubleq --help)\n`);
+      return 2;
+    }
+    if (e instanceof ModelError || e instanceof DataError || e instanceof UsageError) {
+      process.stderr.write(`doubleq: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as Error;
+    process.stderr.write(`doubleq: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.DOUBLEQ_DEBUG) process.stderr.write(`${err?.stack}\n`);
+    return 70;
+  }
+}

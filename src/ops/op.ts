@@ -1,0 +1,60 @@
+// The contract every ONNX op file fulfils: parse its attributes, infer its output shapes,
+// and run the float reference semantics (plain loops: the oracle for everything else).
+
+import type { ValueInfo } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { AttrReader } from '../onnx/attributes.js';
+
+/** A semantic problem inside one op; the importer/executor adds the node's name and type. */
+export class OpError extends Error {
+  override readonly name = 'OpError';
+}
+
+export function fail(msg: string): never {
+  throw new OpError(msg);
+}
+
+export interface OpDef<A = unknown> {
+  /** ONNX op type (default domain). */
+  readonly type: string;
+  /** Inputs accepted: [min, max]. Optional inputs may be '' in between. */
+  readonly arity: readonly [number, number];
+  /** Outputs produced: only the first `outputs` are supported. */
+  readonly outputs?: number;
+  parse(attrs: AttrReader, opset: number): A;
+  /** Output dtypes and shapes; `consts[i]` is input i's value when it is a constant. */
+  infer(inputs: readonly (ValueInfo | undefined)[], consts: readonly (Tensor | undefined)[], attrs: A): ValueInfo[];
+  /** Float reference semantics (shape ops also handle integer tensors). */
+  run(inputs: readonly (Tensor | undefined)[], attrs: A): Tensor[];
+  /** Folds to constants from input shapes alone (Shape). */
+  foldFromShapes?(inputs: readonly (ValueInfo | undefined)[], attrs: A): Tensor[];
+  /** Multiply-accumulates for the whole node at the given shapes. */
+  macs?(inputs: readonly ValueInfo[], outputs: readonly ValueInfo[], attrs: A): number;
+  /** Indices of inputs that are learned parameters (weights, biases, BN statistics). */
+  readonly paramInputs?: readonly number[];
+}
+
+export function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) fail(`missing ${what}`);
+  return v;
+}
+
+export function needConst(c: Tensor | undefined, what: string): Tensor {
+  if (c === undefined) fail(`${what} must be a constant (computed inputs are not supported)`);
+  return c;
+}
+
+export function expectRank(v: ValueInfo, rank: number, what: string): void {
+  if (v.shape.length !== rank) fail(`${what} must have rank ${rank}, got shape [${v.shape.join(',')}]`);
+}
+
+export function expectFloat(v: ValueInfo | Tensor, what: string): void {
+  if (v.dtype !== 'float32') fail(`${what} must be float32, got ${v.dtype}`);
+}
+
+/** Normalises a possibly negative axis against a rank. */
+export function axisOf(axis: number, rank: number, what = 'axis'): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) fail(`${what} ${axis} out of range for rank ${rank}`);
+  return a;
+}

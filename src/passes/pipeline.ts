@@ -1,0 +1,10 @@
+import type { Graph } from '../ir/graph.js';
+import { foldBatchNorm } from './fold-batch-norm.js';
+import type { Pass } from './pass.js';
+
+/** The default ordered pass list. */
+export const DEFAULT_PASSES: readonly Pass[] = [foldBatchNorm];
+
+export function runPasses(g: Graph, passes: readonly Pass[] = DEFAULT_PASSES): Graph {
+  return passes.reduce((acc, p) => p.run(acc), g);
+}

@@ -1,0 +1,161 @@
+// The CLI as a user runs it: the built bin/doubleq.js in a child process.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/data/npy.js';
+import { buildModel, REPO_ROOT, SHARED } from '../helpers/onnx-builder.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'doubleq.js');
+const RESNET = resolve(SHARED, 'models/resnet20-cifar10.onnx');
+const RESNET_BN = resolve(SHARED, 'models/resnet20-cifar10-bn.onnx');
+const TEST_BIN = resolve(SHARED, 'data/cifar10/test.bin');
+const NORM = ['--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
+let tmp = '';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A failing command: exit code, and exactly one line on stderr with no stack trace. */
+function failure(...args: string[]): string {
+  const r = cli(...args);
+  expect(r.code, r.err).not.toBe(0);
+  expect(r.code).not.toBe(70); // 70 = internal error
+  expect(r.out).toBe('');
+  const lines = r.err.trimEnd().split('\n');
+  expect(lines, r.err).toHaveLength(1);
+  expect(r.err).not.toMatch(/\n\s+at /);
+  return lines[0]!;
+}
+
+beforeAll(() => {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('the CLI is not built: run `npm run build` first');
+  tmp = mkdtempSync(join(tmpdir(), 'doubleq-cli-'));
+});
+
+describe('doubleq inspect', () => {
+  it('reports ResNet-20: 0.27 M parameters and its MACs, as JSON', () => {
+    const r = cli('inspect', RESNET, '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j.totals).sort()).toEqual(['macs', 'params']);
+    for (const l of j.layers) expect(Object.keys(l)).toEqual(expect.arrayContaining(['name', 'op', 'params', 'macs']));
+    // Independent count from the architecture: 19 3x3 convs + linear 64->10, all with bias.
+    const convs = [[3, 16, 32], ...Array(6).fill([16, 16, 32]), [16, 32, 16], ...Array(5).fill([32, 32, 16]), [32, 64, 8], ...Array(5).fill([64, 64, 8])];
+    const weights = convs.reduce((s, [ci, co]) => s + ci * co * 9, 0);
+    const macs = convs.reduce((s, [ci, co, hw]) => s + ci * co * 9 * hw * hw, 0) + 640;
+    expect(weights + 640).toBe(268_336); // kernel weights, the figure in shared/docs/method.md
+    expect(j.totals.params).toBe(weights + 640 + convs.reduce((s, [, co]) => s + co, 0) + 10);
+    expect(j.totals.macs).toBe(macs);
+    expect(j.totals.params / 1e6).toBeCloseTo(0.27, 2);
+    expect(j.layers.filter((l: { op: string }) => l.op === 'Conv')).toHaveLength(19);
+  });
+
+  it('prints a table with totals, and folds BatchNorm on request', () => {
+    const r = cli('inspect', RESNET_BN);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/BatchNormalization/);
+    expect(r.out).toMatch(/total: 73 layers, [\d,]+ parameters \(0\.27 M\), 40,551,040 MACs per image/);
+    const f = JSON.parse(cli('inspect', RESNET_BN, '--fold-bn', '--json').out);
+    expect(f.layers.some((l: { op: string }) => l.op === 'BatchNormalization')).toBe(false);
+    expect(f.totals.macs).toBe(40_551_040);
+  });
+
+  it('works on the embedded default model', () => {
+    const j = JSON.parse(cli('inspect', join(REPO_ROOT, 'models', 'mnist-resnet.onnx'), '--json').out);
+    expect(j.layers.map((l: { op: string }) => l.op)).toEqual(expect.arrayContaining(['Conv', 'BatchNormalization', 'Add', 'MaxPool', 'GlobalAveragePool', 'Gemm']));
+    expect(j.totals.params).toBeGreaterThan(5000);
+  });
+});
+
+describe('doubleq eval', () => {
+  it('scores CIFAR-10 images with ResNet-20 (JSON fields correct, total, top1)', () => {
+    const r = cli('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '300', '--batch', '64', ...NORM, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(''); // no progress bar with --json
+    const j = JSON.parse(r.out);
+    expect(j.total).toBe(300);
+    expect(j.top1).toBeCloseTo((100 * j.correct) / 300, 10);
+    expect(j.top1).toBeGreaterThan(85); // 91.73 % on the full set
+  });
+
+  it('runs the embedded default on MNIST (the demo)', () => {
+    const r = cli('demo', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.eval.total).toBe(2000);
+    expect(j.eval.top1).toBeGreaterThan(95);
+  });
+
+  it('reads .npy images and labels', () => {
+    const raw = readFileSync(TEST_BIN).subarray(0, 3073 * 40);
+    const imgs = new Uint8Array(40 * 3072), labels = new Uint8Array(40);
+    for (let i = 0; i < 40; i++) {
+      labels[i] = raw[i * 3073]!;
+      imgs.set(raw.subarray(i * 3073 + 1, (i + 1) * 3073), i * 3072);
+    }
+    writeFileSync(join(tmp, 'x.npy'), writeNpy({ dtype: 'uint8', shape: [40, 3, 32, 32], data: imgs }));
+    writeFileSync(join(tmp, 'x_labels.npy'), writeNpy({ dtype: 'uint8', shape: [40], data: labels }));
+    const viaNpy = JSON.parse(cli('eval', RESNET, '--data', join(tmp, 'x.npy'), '--format', 'npy', ...NORM, '--json').out);
+    const viaBin = JSON.parse(cli('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '40', ...NORM, '--json').out);
+    expect(viaNpy.total).toBe(40);
+    expect(viaNpy.correct).toBe(viaBin.correct);
+  });
+});
+
+describe('bad input: one clear line, non-zero exit', () => {
+  const write = (name: string, bytes: Uint8Array) => {
+    const p = join(tmp, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
+
+  it('truncated and random-bytes models', () => {
+    const bytes = readFileSync(RESNET);
+    expect(failure('inspect', write('trunc.onnx', bytes.subarray(0, 5000)))).toMatch(/^doubleq: .*(not an ONNX model|raw_data)/);
+    const junk = Uint8Array.from({ length: 5000 }, (_, i) => (i * 2654435761) >>> 24);
+    expect(failure('eval', write('junk.onnx', junk), '--data', TEST_BIN, '--format', 'cifar10')).toMatch(/^doubleq: .*ONNX/);
+  });
+
+  it('an unsupported op names the op type and the node', () => {
+    const m = buildModel({ inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Softmax', name: 'prob', inputs: ['x'], outputs: ['y'] }] });
+    expect(failure('inspect', write('softmax.onnx', m))).toBe("doubleq: unsupported op 'Softmax' in node 'prob'");
+  });
+
+  it('missing files and a model with a dangling input', () => {
+    expect(failure('inspect', join(tmp, 'nope.onnx'))).toBe(`doubleq: no such model file: ${join(tmp, 'nope.onnx')}`);
+    expect(failure('eval', RESNET, '--data', join(tmp, 'nope.bin'), '--format', 'cifar10')).toBe(`doubleq: no such file: ${join(tmp, 'nope.bin')}`);
+    const m = buildModel({ inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Add', name: 'a', inputs: ['x', 'w'], outputs: ['y'] }] });
+    expect(failure('inspect', write('dangling.onnx', m))).toMatch(/input 'w' is not produced/);
+    expect(failure('eval', RESNET, '--format', 'cifar10')).toMatch(/required option '--data <file>'/);
+  });
+
+  it('a data file that is not a whole number of records, and a .npy with a wrong header', () => {
+    const cut = write('cut.bin', readFileSync(TEST_BIN).subarray(0, 3073 * 3 + 100));
+    expect(failure('eval', RESNET, '--data', cut, '--format', 'cifar10')).toMatch(/not a multiple of the 3073-byte CIFAR-10 record/);
+    const npy = writeNpy({ dtype: 'uint8', shape: [2, 3, 32, 32], data: new Uint8Array(2 * 3072) });
+    npy.set(new TextEncoder().encode("{'descr': '|u1', 'fortran_order': False, 'shapx'"), 10);
+    expect(failure('eval', RESNET, '--data', write('bad.npy', npy), '--format', 'npy', '--labels', write('l.npy', writeNpy({ dtype: 'uint8', shape: [2], data: new Uint8Array(2) })))).toMatch(/header/);
+  });
+
+  it('unknown flags, formats and nonsense values', () => {
+    expect(failure('inspect', RESNET, '--frobnicate')).toMatch(/unknown option '--frobnicate'/);
+    expect(failure('frobnicate')).toMatch(/unknown command 'frobnicate'/);
+    expect(failure('eval', RESNET, '--data', TEST_BIN, '--format', 'png')).toBe("doubleq: unknown dataset format 'png' (known: cifar10, npy, mnist)");
+    expect(failure('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--batch', 'lots')).toBe("doubleq: --batch must be a whole number, got 'lots'");
+    expect(failure('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--mean', '1,2')).toMatch(/--mean: expected 3/);
+    expect(failure('eval', RESNET, '--data', 'test', '--format', 'mnist')).toMatch(/expects input \[50,3,32,32\], the data has 1x28x28 images/);
+  });
+
+  it('--help on every command', () => {
+    for (const c of [[], ['inspect'], ['eval'], ['demo']]) {
+      const r = cli(...c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Usage: doubleq/);
+    }
+  });
+});
