@@ -60,7 +60,12 @@ export class Heap {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     if (end > 0xffff_0000) throw new Error(`Heap: ${end} bytes exceed the 4 GiB wasm32 address space`);
-    this.memory.grow(Math.ceil((end - have) / WASM_PAGE_BYTES));
+    const pages = Math.ceil((end - have) / WASM_PAGE_BYTES);
+    try {
+      this.memory.grow(pages);
+    } catch (cause) {
+      throw new Error(`Heap: cannot grow wasm memory from ${have} to ${end} bytes`, { cause });
+    }
   }
 
   /** Fresh views: valid until the next alloc()/ensure(). */

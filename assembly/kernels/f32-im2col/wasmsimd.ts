@@ -2,8 +2,8 @@ import { F32Conv2dParams, F32_PANEL_COLS } from "../../abi";
 
 // Same contract and output bytes as f32_im2col__scalar, filled panel by panel so that stores
 // are sequential. A panel whose 8 pixels lie in one output row (stride 1 or 2) is copied with
-// f32x4 loads for every k whose 8 input columns are in bounds; the other (k, panel) pairs and
-// panels that wrap rows or end the tile take the per-pixel path.
+// f32x4 loads, per half panel of 4 pixels whose input columns are in bounds; half panels that
+// touch the left/right padding, and panels that wrap rows or end the tile, go pixel by pixel.
 // Stride 2 reads one float past the last input column it uses (allowed: EXTRA_BYTES, abi.ts).
 export function f32_im2col__wasmsimd(p: F32Conv2dParams, x: usize, p0: i32, pc: i32, dst: usize): void {
   const ow = p.ow;
@@ -62,14 +62,31 @@ function packRowPanel(p: F32Conv2dParams, x: usize, oy: i32, ox: i32, d: usize):
             v128.store(d, f32x4.shuffle(v128.load(s, 32), v128.load(s, 48), 0, 2, 4, 6), 16);
           }
         } else {
-          for (let l = 0, ixl = ix; l < F32_PANEL_COLS; l++, ixl += sw) {
-            let v: f32 = 0;
-            if (<u32>ixl < <u32>w) v = load<f32>(row + (<usize>ixl << 2));
-            store<f32>(d + (<usize>l << 2), v);
-          }
+          packHalf(row, ix, sw, w, d);
+          packHalf(row, ix + (sw << 2), sw, w, d + 16);
         }
       }
     }
+  }
+}
+
+// 4 pixels of one input row starting at column ix (stride sw = 1 or 2); out-of-row columns give 0.
+// @ts-ignore: decorator
+@inline
+function packHalf(row: usize, ix: i32, sw: i32, w: i32, d: usize): void {
+  if (ix >= 0 && ix + 3 * sw < w) {
+    const s = row + (<usize>ix << 2);
+    if (sw == 1) {
+      v128.store(d, v128.load(s));
+    } else {
+      v128.store(d, f32x4.shuffle(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+    }
+    return;
+  }
+  for (let l = 0; l < 4; l++, ix += sw) {
+    let v: f32 = 0;
+    if (<u32>ix < <u32>w) v = load<f32>(row + (<usize>ix << 2));
+    store<f32>(d + (<usize>l << 2), v);
   }
 }
 
