@@ -1,0 +1,84 @@
+// QGraph -> Plan: the order of kernel calls and one activation arena.
+// Liveness: each buffer lives from the step that writes it to the last step that reads it
+// (reshapes alias their input's buffer). Offsets: greedy by size (largest first, lowest
+// offset that does not overlap a buffer whose lifetime intersects), as XNNPACK's and
+// TFLite's arena planners do. Every buffer is 16-byte aligned and padded by EXTRA_BYTES,
+// so kernels may read (never write) up to 16 bytes past a buffer's end.
+
+import type { QGraph, QNode } from '../ir/qgraph.js';
+
+export const EXTRA_BYTES = 16;
+export const ALIGN = 16;
+
+export interface Buffer {
+  id: number;
+  /** bytes per image */
+  bytesPerImage: number;
+  first: number;
+  last: number;
+  /** byte offset inside the arena, for the planned batch */
+  offset: number;
+  /** bytes reserved in the arena for the planned batch (aligned, padded) */
+  size: number;
+}
+
+export interface Step {
+  node: QNode;
+  inputs: number[]; // arena byte offsets
+  output: number;
+}
+
+export interface Plan {
+  batch: number;
+  steps: Step[];
+  /** arena byte offset of the quantized graph input and each graph output */
+  input: number;
+  outputs: number[];
+  buffers: Buffer[];
+  /** value name -> buffer */
+  bufferOf: Map<string, Buffer>;
+  arenaBytes: number;
+}
+
+const alignUp = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
+
+export function plan(q: QGraph, batch: number): Plan {
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`plan: batch must be a positive integer, got ${batch}`);
+  const bufferOf = new Map<string, Buffer>();
+  const buffers: Buffer[] = [];
+  const create = (name: string, step: number) => {
+    const v = q.values.get(name);
+    if (!v) throw new Error(`plan: value '${name}' has no quantization parameters`);
+    const b: Buffer = { id: buffers.length, bytesPerImage: v.shape.reduce((p, d) => p * d, 1), first: step, last: step, offset: 0, size: 0 };
+    buffers.push(b);
+    bufferOf.set(name, b);
+  };
+  create(q.input.quantized, -1);
+  q.nodes.forEach((n, i) => {
+    for (const inp of n.inputs) {
+      const b = bufferOf.get(inp);
+      if (!b) throw new Error(`plan: node '${n.name}' reads '${inp}' before it is written`);
+      b.last = Math.max(b.last, i);
+    }
+    if (n.op === 'reshape') bufferOf.set(n.outputs[0]!, bufferOf.get(n.inputs[0]!)!);
+    else create(n.outputs[0]!, i);
+  });
+  for (const o of q.outputs) bufferOf.get(o.quantized)!.last = q.nodes.length;
+
+  for (const b of buffers) b.size = alignUp(b.bytesPerImage * batch + EXTRA_BYTES);
+  const placed: Buffer[] = [];
+  for (const b of [...buffers].sort((x, y) => y.size - x.size || x.first - y.first)) {
+    const clash = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((x, y) => x.offset - y.offset);
+    let offset = 0;
+    for (const p of clash) {
+      if (offset + b.size <= p.offset) break;
+      offset = Math.max(offset, p.offset + p.size);
+    }
+    b.offset = offset;
+    placed.push(b);
+  }
+  const arenaBytes = buffers.reduce((m, b) => Math.max(m, b.offset + b.size), 0);
+  const off = (name: string) => bufferOf.get(name)!.offset;
+  const steps = q.nodes.filter((n) => n.op !== 'reshape').map((node) => ({ node, inputs: node.inputs.map(off), output: off(node.outputs[0]!) }));
+  return { batch, steps, input: off(q.input.quantized), outputs: q.outputs.map((o) => off(o.quantized)), buffers, bufferOf, arenaBytes };
+}
