@@ -1,12 +1,42 @@
 // The only export surface of build/scalar.wasm and build/simd.wasm.
 // Feature dispatch happens here and nowhere else: ASC_FEATURE_SIMD is a compile-time
 // constant, so each build contains exactly one of the two kernels.
-import { F32Conv2dParams } from "./abi";
+import {
+  F32Conv2dParams,
+  Qs8GavgpoolParams,
+  Qs8MaxpoolParams,
+  Qs8Qc8wConv2dParams,
+  Qs8Qc8wGemmParams,
+  Qs8VaddParams,
+  X8StridedCopyParams,
+  X8ToNchwParams,
+} from "./abi";
 import { f32_conv2d__scalar } from "./kernels/f32-conv2d/scalar";
 import { f32_conv2d__wasmsimd } from "./kernels/f32-conv2d/wasmsimd";
+import { qs8_gavgpool__scalar } from "./kernels/qs8-gavgpool/scalar";
+import { qs8_gavgpool__wasmsimd } from "./kernels/qs8-gavgpool/wasmsimd";
+import { qs8_maxpool__scalar } from "./kernels/qs8-maxpool/scalar";
+import { qs8_maxpool__wasmsimd } from "./kernels/qs8-maxpool/wasmsimd";
+import { qs8_qc8w_conv2d_minmax__scalar } from "./kernels/qs8-qc8w-conv2d/scalar";
+import { qs8_qc8w_conv2d_minmax__wasmsimd } from "./kernels/qs8-qc8w-conv2d/wasmsimd";
+import { qs8_qc8w_gemm_minmax__scalar } from "./kernels/qs8-qc8w-gemm/scalar";
+import { qs8_qc8w_gemm_minmax__wasmsimd } from "./kernels/qs8-qc8w-gemm/wasmsimd";
+import { qs8_vadd_minmax__scalar } from "./kernels/qs8-vadd/scalar";
+import { qs8_vadd_minmax__wasmsimd } from "./kernels/qs8-vadd/wasmsimd";
+import { x8_strided_copy__scalar } from "./kernels/x8-strided-copy/scalar";
+import { x8_strided_copy__wasmsimd } from "./kernels/x8-strided-copy/wasmsimd";
+import { x8_to_nchw__scalar } from "./kernels/x8-to-nchw/scalar";
+import { x8_to_nchw__wasmsimd } from "./kernels/x8-to-nchw/wasmsimd";
 
-/** Size of F32Conv2dParams in bytes; the host checks its own layout against it. */
+// Params struct sizes in bytes; the host checks its own layouts against them at load.
 export const F32_CONV2D_PARAMS_SIZE: i32 = offsetof<F32Conv2dParams>();
+export const QS8_QC8W_CONV2D_PARAMS_SIZE: i32 = offsetof<Qs8Qc8wConv2dParams>();
+export const QS8_QC8W_GEMM_PARAMS_SIZE: i32 = offsetof<Qs8Qc8wGemmParams>();
+export const QS8_VADD_PARAMS_SIZE: i32 = offsetof<Qs8VaddParams>();
+export const QS8_GAVGPOOL_PARAMS_SIZE: i32 = offsetof<Qs8GavgpoolParams>();
+export const QS8_MAXPOOL_PARAMS_SIZE: i32 = offsetof<Qs8MaxpoolParams>();
+export const X8_STRIDED_COPY_PARAMS_SIZE: i32 = offsetof<X8StridedCopyParams>();
+export const X8_TO_NCHW_PARAMS_SIZE: i32 = offsetof<X8ToNchwParams>();
 
 /** First byte the host may use: everything below belongs to static data. */
 export const HEAP_BASE: usize = __heap_base;
@@ -16,5 +46,61 @@ export function f32_conv2d(params: F32Conv2dParams): void {
     f32_conv2d__wasmsimd(params);
   } else {
     f32_conv2d__scalar(params);
+  }
+}
+
+export function qs8_qc8w_conv2d_minmax(params: Qs8Qc8wConv2dParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_qc8w_conv2d_minmax__wasmsimd(params);
+  } else {
+    qs8_qc8w_conv2d_minmax__scalar(params);
+  }
+}
+
+export function qs8_qc8w_gemm_minmax(params: Qs8Qc8wGemmParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_qc8w_gemm_minmax__wasmsimd(params);
+  } else {
+    qs8_qc8w_gemm_minmax__scalar(params);
+  }
+}
+
+export function qs8_vadd_minmax(params: Qs8VaddParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_vadd_minmax__wasmsimd(params);
+  } else {
+    qs8_vadd_minmax__scalar(params);
+  }
+}
+
+export function qs8_gavgpool(params: Qs8GavgpoolParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_gavgpool__wasmsimd(params);
+  } else {
+    qs8_gavgpool__scalar(params);
+  }
+}
+
+export function qs8_maxpool(params: Qs8MaxpoolParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_maxpool__wasmsimd(params);
+  } else {
+    qs8_maxpool__scalar(params);
+  }
+}
+
+export function x8_strided_copy(params: X8StridedCopyParams): void {
+  if (ASC_FEATURE_SIMD) {
+    x8_strided_copy__wasmsimd(params);
+  } else {
+    x8_strided_copy__scalar(params);
+  }
+}
+
+export function x8_to_nchw(params: X8ToNchwParams): void {
+  if (ASC_FEATURE_SIMD) {
+    x8_to_nchw__wasmsimd(params);
+  } else {
+    x8_to_nchw__scalar(params);
   }
 }

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { openDataset } from '../src/data/node-files.js';
-import { argmaxRow, evaluate } from '../src/eval/evaluate.js';
+import { argmaxRow, evaluate, floatClassifier } from '../src/eval/evaluate.js';
 import { FloatModel } from '../src/runtime/float-model.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { machineStamp } from './machine.js';
@@ -52,7 +52,7 @@ for (const file of ['resnet20-cifar10.onnx', 'resnet20-cifar10-bn.onnx']) {
   const bytes = new Uint8Array(readFileSync(resolve(shared, 'models', file)));
   const model = FloatModel.fromBytes(bytes);
   const data = await openDataset(testBin, 'cifar10', { norm });
-  const ours = await evaluate(model, data, { batch: BATCH, limit, engine });
+  const ours = await evaluate(floatClassifier(model, engine), data, { batch: BATCH, limit });
   const node = await ortEval(ortNode, bytes, limit, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const web = await ortEval(ortWeb, bytes, Math.min(peerLimit, limit), { executionProviders: ['wasm'] });
   const ourIps = ours.total / ours.seconds;

@@ -3,6 +3,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isQModel, readQModel } from '../format/qmodel.js';
+import type { QGraph } from '../ir/qgraph.js';
 import { FloatModel } from '../runtime/float-model.js';
 
 /** A user-facing error: printed as one line, exit code 1. */
@@ -25,7 +27,22 @@ export function readFileBytes(path: string, what = 'file'): Uint8Array {
 }
 
 export function loadModel(path: string): FloatModel {
-  return FloatModel.fromBytes(readFileBytes(path, 'model file'));
+  const bytes = readFileBytes(path, 'model file');
+  if (isQModel(bytes)) throw new UsageError(`${path} is already a quantized .dq model; this command needs the float .onnx`);
+  return FloatModel.fromBytes(bytes);
+}
+
+export type AnyModel = { kind: 'float'; model: FloatModel; inputShape: readonly number[] } | { kind: 'quantized'; q: QGraph; inputShape: readonly number[]; fileBytes: number };
+
+/** A float .onnx or a quantized .dq model, told apart by the file's magic bytes. */
+export function loadAnyModel(path: string): AnyModel {
+  const bytes = readFileBytes(path, 'model file');
+  if (isQModel(bytes)) {
+    const q = readQModel(bytes);
+    return { kind: 'quantized', q, inputShape: q.input.shape, fileBytes: bytes.length };
+  }
+  const model = FloatModel.fromBytes(bytes);
+  return { kind: 'float', model, inputShape: model.graphFor(model.fixedBatch ?? 1).inputs[0]!.shape.slice(1) };
 }
 
 /** The embedded default model, shipped in the package's models/ folder. */

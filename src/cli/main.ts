@@ -2,10 +2,14 @@
 
 import { Command, CommanderError } from 'commander';
 import { DataError } from '../data/dataset.js';
+import { FormatError } from '../format/qmodel.js';
 import { ModelError } from '../ir/errors.js';
+import { CalibrationError } from '../quant/calibrate.js';
+import { QuantizationError } from '../quant/requant.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerQuantize } from './commands/quantize.js';
 import { UsageError } from './io.js';
 
 export function buildProgram(): Command {
@@ -16,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => {} }); // errors are printed once, below
   registerInspect(program);
+  registerQuantize(program);
   registerEval(program);
   registerDemo(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {} });
@@ -32,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`doubleq: ${e.message.replace(/^error: /, '')} (see doubleq --help)\n`);
       return 2;
     }
-    if (e instanceof ModelError || e instanceof DataError || e instanceof UsageError) {
+    if (e instanceof ModelError || e instanceof DataError || e instanceof UsageError || e instanceof QuantizationError || e instanceof CalibrationError || e instanceof FormatError) {
       process.stderr.write(`doubleq: ${e.message}\n`);
       return 1;
     }

@@ -1,16 +1,27 @@
-// Top-1 accuracy of a float model over a dataset, batch by batch.
+// Top-1 accuracy of a classifier (float or quantized) over a dataset, batch by batch.
 
 import type { Dataset } from '../data/dataset.js';
 import { ModelError } from '../ir/errors.js';
 import { f32, shapeStr } from '../ir/tensor.js';
 import { F32Executor } from '../runtime/f32-executor.js';
 import type { FloatModel } from '../runtime/float-model.js';
+import type { QGraph } from '../ir/qgraph.js';
 import type { Engine } from '../runtime/kernels.js';
+import { QExecutor } from '../runtime/q-executor.js';
+import { runQReference } from '../runtime/reference/q-reference-executor.js';
+
+/** Anything that maps a batch of NCHW float images to [n, classes] logits. */
+export interface Classifier {
+  /** per-image input shape, CHW */
+  readonly inputShape: readonly number[];
+  /** a batch size the model insists on (fixed-batch ONNX files) */
+  readonly fixedBatch?: number;
+  run(images: Float32Array, n: number): Float32Array;
+}
 
 export interface EvalOptions {
   batch: number;
   limit?: number;
-  engine?: Engine;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -29,33 +40,54 @@ export function argmaxRow(logits: Float32Array, r: number, k: number): number {
   return best;
 }
 
-export async function evaluate(model: FloatModel, data: Dataset, opts: EvalOptions): Promise<EvalResult> {
+/** A float model as a Classifier: one executor per batch size, wasm convolutions when `engine` is given. */
+export function floatClassifier(model: FloatModel, engine?: Engine): Classifier {
+  const executors = new Map<number, F32Executor>();
+  const g1 = model.graphFor(model.fixedBatch ?? 1);
+  const inp = g1.inputs[0]!;
+  const out = g1.outputs[0]!;
+  if (out.shape.length !== 2) throw new ModelError(`the model output '${out.name}' is ${shapeStr(out.shape)}, a classifier needs [batch, classes]`);
+  return {
+    inputShape: inp.shape.slice(1),
+    fixedBatch: model.fixedBatch,
+    run(images, n) {
+      let ex = executors.get(n);
+      if (!ex) executors.set(n, (ex = new F32Executor(model.graphFor(n), { engine })));
+      const g = ex.graph;
+      return ex.run({ [g.inputs[0]!.name]: f32(g.inputs[0]!.shape, images) })[g.outputs[0]!.name]!.data as Float32Array;
+    },
+  };
+}
+
+/** A quantized graph on the wasm integer kernels, planned for batches up to `maxBatch`. */
+export function quantizedClassifier(q: QGraph, engine: Engine, maxBatch: number): Classifier {
+  const ex = new QExecutor(q, engine, maxBatch);
+  return { inputShape: q.input.shape, run: (images, n) => ex.run(images, n)[0]! };
+}
+
+/** A quantized graph on the plain-loop integer reference (slow; the oracle). */
+export function referenceQClassifier(q: QGraph): Classifier {
+  return { inputShape: q.input.shape, run: (images, n) => runQReference(q, images, n).outputs[0]! };
+}
+
+export async function evaluate(model: Classifier, data: Dataset, opts: EvalOptions): Promise<EvalResult> {
   const batch = model.fixedBatch ?? opts.batch;
   if (!Number.isInteger(batch) || batch < 1) throw new ModelError(`batch must be a positive integer, got ${opts.batch}`);
+  const { c, h, w } = data.shape;
+  const want = [c, h, w];
+  if (model.inputShape.length !== 3 || model.inputShape.some((d, i) => d !== want[i]))
+    throw new ModelError(`the model expects input ${shapeStr([batch, ...model.inputShape])}, the data has ${c}x${h}x${w} images`);
   const total = Math.min(data.size, opts.limit ?? Infinity);
   const t0 = performance.now();
   let correct = 0, seen = 0;
-  const executors = new Map<number, F32Executor>();
   for await (const b of data.batches(batch, { limit: opts.limit })) {
     if (model.fixedBatch !== undefined && b.count !== model.fixedBatch) break; // a fixed-batch model cannot take the tail
-    let ex = executors.get(b.count);
-    if (!ex) {
-      ex = new F32Executor(model.graphFor(b.count), { engine: opts.engine });
-      executors.set(b.count, ex);
-    }
-    const g = ex.graph;
-    const inp = g.inputs[0]!;
-    const { c, h, w } = data.shape;
-    const want = [b.count, c, h, w];
-    if (inp.shape.length !== 4 || inp.shape.some((d, i) => d !== want[i]))
-      throw new ModelError(`the model expects input ${shapeStr(inp.shape)}, the data has ${c}x${h}x${w} images (batch ${b.count})`);
-    const out = ex.run({ [inp.name]: f32(want, b.images) });
-    const logits = out[g.outputs[0]!.name]!;
-    const k = logits.shape[logits.shape.length - 1]!;
-    if (logits.shape.length !== 2 || logits.shape[0] !== b.count) throw new ModelError(`the model output is ${shapeStr(logits.shape)}, expected [${b.count}, classes]`);
+    const logits = model.run(b.images, b.count);
+    const k = logits.length / b.count;
+    if (!Number.isInteger(k) || k < 1) throw new ModelError(`the model returned ${logits.length} outputs for ${b.count} images`);
     for (let i = 0; i < b.count; i++) {
       if (b.labels[i]! >= k) throw new ModelError(`label ${b.labels[i]} of image ${seen + i} is out of range for a model with ${k} outputs`);
-      if (argmaxRow(logits.data as Float32Array, i, k) === b.labels[i]) correct++;
+      if (argmaxRow(logits, i, k) === b.labels[i]) correct++;
     }
     seen += b.count;
     opts.onProgress?.(seen, total);

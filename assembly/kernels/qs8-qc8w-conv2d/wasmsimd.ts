@@ -1,0 +1,87 @@
+import { Qs8Qc8wConv2dParams, QS8_BLOCK_HEADER_BYTES, QS8_GEMM_KR, QS8_GEMM_NR } from "../../abi";
+import { qs8_extend_row__wasmsimd, qs8_qc8w_gemm_rows__wasmsimd } from "../qs8-qc8w-gemm/wasmsimd";
+
+// QConv, int8 NHWC, SIMD128: the structure of qs8_qc8w_conv2d_minmax__scalar (gather a tile
+// of int16 patch rows, then the 4x2 dot_i16x8_s GEMM micro-kernel), with the gather done in
+// runs of contiguous input bytes, 8 at a time (v128.load8x8_s). In NHWC one output pixel's
+// kx taps at dilation 1 are kw * c contiguous bytes of an input row, so a whole kernel row is
+// one run whenever the window lies inside the image and group == 1.
+// Runs may read 7 bytes past their end (EXTRA_BYTES) and write 7 int16 past it; the next run,
+// or the next row's gather, overwrites them (row-buffer contract in assembly/abi.ts).
+export function qs8_qc8w_conv2d_minmax__wasmsimd(p: Qs8Qc8wConv2dParams): void {
+  const cg = p.c / p.group;
+  const mg = p.m / p.group;
+  const pixels = p.oh * p.ow;
+  const rowBytes = <usize>p.kPad << 1;
+  const groupBytes = <usize>((mg + QS8_GEMM_NR - 1) / QS8_GEMM_NR) * <usize>(QS8_BLOCK_HEADER_BYTES + p.kPad * QS8_GEMM_NR * 2);
+  for (let b = 0; b < p.n; b++) {
+    const x = p.input + <usize>b * <usize>(p.h * p.w * p.c);
+    const y = p.output + <usize>b * <usize>(pixels * p.m);
+    for (let g = 0; g < p.group; g++) {
+      const xg = x + <usize>(g * cg);
+      for (let p0 = 0; p0 < pixels; p0 += p.tileP) {
+        const rows = min(p.tileP, pixels - p0);
+        let oy = p0 / p.ow;
+        let ox = p0 - oy * p.ow;
+        for (let r = 0; r < rows; r++) {
+          gatherRow(p, xg, cg, oy, ox, p.scratch + <usize>r * rowBytes);
+          if (++ox == p.ow) {
+            ox = 0;
+            oy++;
+          }
+        }
+        qs8_qc8w_gemm_rows__wasmsimd(
+          p.scratch, rowBytes, rows, p.packed + <usize>g * groupBytes, mg, p.kPad,
+          y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax,
+        );
+      }
+    }
+  }
+}
+
+// Writes `len` int16 zx at d, 8 at a time (may write 7 past the end, like a run).
+// @ts-ignore: decorator
+@inline
+function fillRun(d: usize, len: i32, zxv: v128): void {
+  const end = d + (<usize>len << 1);
+  while (d < end) {
+    v128.store(d, zxv);
+    d += QS8_GEMM_KR << 1;
+  }
+}
+
+// Same row as the scalar gatherRow: row[(ky * kw + kx) * cg + ci] = x[iy][ix][ci], or zx.
+// @ts-ignore: decorator
+@inline
+function gatherRow(p: Qs8Qc8wConv2dParams, x: usize, cg: i32, oy: i32, ox: i32, row: usize): void {
+  const kw = p.kw, w = p.w, c = p.c, dw = p.dilationW;
+  const iy0 = oy * p.strideH - p.padTop;
+  const ix0 = ox * p.strideW - p.padLeft;
+  const zxv = i16x8.splat(<i16>p.zx);
+  const tapsLen = kw * cg;
+  // one run per kernel row when the kw taps are contiguous and all inside the image
+  const wholeRow = cg == c && dw == 1 && ix0 >= 0 && ix0 + kw <= w;
+  let d = row;
+  for (let ky = 0; ky < p.kh; ky++) {
+    const iy = iy0 + ky * p.dilationH;
+    if (<u32>iy >= <u32>p.h) {
+      fillRun(d, tapsLen, zxv);
+    } else {
+      const src = x + <usize>(iy * w) * <usize>c;
+      if (wholeRow) {
+        qs8_extend_row__wasmsimd(src + <usize>(ix0 * c), d, tapsLen);
+      } else {
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ix0 + kx * dw;
+          const dk = d + (<usize>(kx * cg) << 1);
+          if (<u32>ix < <u32>w) {
+            qs8_extend_row__wasmsimd(src + <usize>(ix * c), dk, cg);
+          } else {
+            fillRun(dk, cg, zxv);
+          }
+        }
+      }
+    }
+    d += <usize>tapsLen << 1;
+  }
+}
