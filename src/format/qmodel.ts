@@ -84,7 +84,7 @@ export function writeQModel(q: QGraph): Uint8Array {
     values: [...q.values.values()].map((v) => ({ name: v.name, shape: v.shape, scale: v.q.scale, zeroPoint: v.q.zeroPoint })),
     nodes,
   };
-  const json = new TextEncoder().encode(JSON.stringify(graph));
+  const json = new TextEncoder().encode(JSON.stringify(graph, sortedKeys));
   const tableEnd = HEADER_BYTES + 2 * SECTION_BYTES;
   const graphOff = align16(tableEnd);
   const tensorsOff = align16(graphOff + json.length);
@@ -113,6 +113,12 @@ export function writeQModel(q: QGraph): Uint8Array {
   }
   dv.setUint32(20, crc32(out.subarray(HEADER_BYTES)), true);
   return out;
+}
+
+/** Objects serialised with sorted keys, so equal graphs give equal bytes. */
+function sortedKeys(_key: string, v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import type { Graph } from './graph.js';
 import { OPS } from '../ops/registry.js';
+import type { QGraph } from './qgraph.js';
 
 export interface LayerSummary {
   name: string;
@@ -36,4 +37,23 @@ export function summarize(g: Graph): GraphSummary {
     layers,
     totals: { params: layers.reduce((s, l) => s + l.params, 0), macs: layers.reduce((s, l) => s + l.macs, 0) },
   };
+}
+
+/** The same summary for a quantized graph (per-image shapes; params = weights + biases). */
+export function summarizeQ(q: QGraph): GraphSummary {
+  const layers = q.nodes.map((n): LayerSummary => {
+    const inShape = q.values.get(n.inputs[0]!)!.shape;
+    const outShape = q.values.get(n.outputs[0]!)!.shape;
+    let params = 0, macs = 0;
+    if (n.op === 'conv') {
+      const g = n.geometry;
+      params = n.weights.length + n.bias.length;
+      macs = g.oh * g.ow * g.m * g.kh * g.kw * (g.c / g.group);
+    } else if (n.op === 'gemm') {
+      params = n.weights.length + n.bias.length;
+      macs = n.k * n.m;
+    }
+    return { name: n.name, op: n.op, inputShape: [...inShape], outputShape: [...outShape], params, macs };
+  });
+  return { layers, totals: { params: layers.reduce((s, l) => s + l.params, 0), macs: layers.reduce((s, l) => s + l.macs, 0) } };
 }

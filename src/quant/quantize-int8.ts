@@ -30,6 +30,17 @@ export interface QuantizeInt8Options {
 
 const NCHW_TO_NHWC_AXIS = [-1, 2, 0, 1]; // batch has no per-image axis
 
+/** Throws naming the first node whose constant inputs hold NaN or Inf (before any calibration). */
+export function checkFiniteConstants(g: Graph): void {
+  for (const n of g.nodes)
+    for (const i of n.inputs) {
+      const t = i ? g.constants.get(i) : undefined;
+      if (!t || t.dtype !== 'float32') continue;
+      const k = (t.data as Float32Array).findIndex((v) => !Number.isFinite(v));
+      if (k >= 0) throw new QuantizationError(`node '${n.name}' (${n.op}): constant '${i}' element ${k} is ${t.data[k]} (NaN or Inf weights cannot be quantized)`);
+    }
+}
+
 export function quantizeInt8(g: Graph, ranges: RangeTable, opts: QuantizeInt8Options = {}): QGraph {
   if (g.inputs.length !== 1) throw new QuantizationError(`the integer path supports one graph input, the model has ${g.inputs.length}`);
   const readers = consumers(g);

@@ -21,15 +21,8 @@ export function qs8_qc8w_conv2d_minmax__wasmsimd(p: Qs8Qc8wConv2dParams): void {
       const xg = x + <usize>(g * cg);
       for (let p0 = 0; p0 < pixels; p0 += p.tileP) {
         const rows = min(p.tileP, pixels - p0);
-        let oy = p0 / p.ow;
-        let ox = p0 - oy * p.ow;
-        for (let r = 0; r < rows; r++) {
-          gatherRow(p, xg, cg, oy, ox, p.scratch + <usize>r * rowBytes);
-          if (++ox == p.ow) {
-            ox = 0;
-            oy++;
-          }
-        }
+        const oy = p0 / p.ow;
+        gatherTile(p, xg, cg, oy, p0 - oy * p.ow, rows, p.scratch, rowBytes);
         qs8_qc8w_gemm_rows__wasmsimd(
           p.scratch, rowBytes, rows, p.packed + <usize>g * groupBytes, mg, p.kPad,
           y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax,
@@ -50,38 +43,49 @@ function fillRun(d: usize, len: i32, zxv: v128): void {
   }
 }
 
-// Same row as the scalar gatherRow: row[(ky * kw + kx) * cg + ci] = x[iy][ix][ci], or zx.
+// Rows r < rows of the tile starting at output pixel (oy, ox): the same rows as the scalar
+// gatherRow, row[(ky * kw + kx) * cg + ci] = x[iy][ix][ci], or zx. Every params field is read
+// once per tile into a local (V8 does not hoist loads through the stores of the loop).
 // @ts-ignore: decorator
 @inline
-function gatherRow(p: Qs8Qc8wConv2dParams, x: usize, cg: i32, oy: i32, ox: i32, row: usize): void {
-  const kw = p.kw, w = p.w, c = p.c, dw = p.dilationW;
-  const iy0 = oy * p.strideH - p.padTop;
-  const ix0 = ox * p.strideW - p.padLeft;
-  const zxv = i16x8.splat(<i16>p.zx);
+function gatherTile(p: Qs8Qc8wConv2dParams, x: usize, cg: i32, oy: i32, ox: i32, rows: i32, dst: usize, rowBytes: usize): void {
+  const kh = p.kh, kw = p.kw, h = p.h, w = p.w, c = p.c, ow = p.ow;
+  const sh = p.strideH, sw = p.strideW, dh = p.dilationH, dw = p.dilationW, pt = p.padTop, pl = p.padLeft;
+  const zxw = i16x8.splat(<i16>p.zx);
   const tapsLen = kw * cg;
-  // one run per kernel row when the kw taps are contiguous and all inside the image
-  const wholeRow = cg == c && dw == 1 && ix0 >= 0 && ix0 + kw <= w;
-  let d = row;
-  for (let ky = 0; ky < p.kh; ky++) {
-    const iy = iy0 + ky * p.dilationH;
-    if (<u32>iy >= <u32>p.h) {
-      fillRun(d, tapsLen, zxv);
-    } else {
-      const src = x + <usize>(iy * w) * <usize>c;
+  const tapsBytes = <usize>tapsLen << 1;
+  const rowStride = <usize>w * <usize>c;
+  const contiguous = cg == c && dw == 1;
+  for (let r = 0; r < rows; r++) {
+    const iy0 = oy * sh - pt;
+    const ix0 = ox * sw - pl;
+    // one run per kernel row when the kw taps are contiguous and all inside the image
+    const wholeRow = contiguous && ix0 >= 0 && ix0 + kw <= w;
+    let d = dst + <usize>r * rowBytes;
+    for (let ky = 0; ky < kh; ky++, d += tapsBytes) {
+      const iy = iy0 + ky * dh;
+      if (<u32>iy >= <u32>h) {
+        fillRun(d, tapsLen, zxw);
+        continue;
+      }
+      const src = x + <usize>iy * rowStride;
       if (wholeRow) {
         qs8_extend_row__wasmsimd(src + <usize>(ix0 * c), d, tapsLen);
-      } else {
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ix0 + kx * dw;
-          const dk = d + (<usize>(kx * cg) << 1);
-          if (<u32>ix < <u32>w) {
-            qs8_extend_row__wasmsimd(src + <usize>(ix * c), dk, cg);
-          } else {
-            fillRun(dk, cg, zxv);
-          }
+        continue;
+      }
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ix0 + kx * dw;
+        const dk = d + (<usize>(kx * cg) << 1);
+        if (<u32>ix < <u32>w) {
+          qs8_extend_row__wasmsimd(src + <usize>(ix * c), dk, cg);
+        } else {
+          fillRun(dk, cg, zxw);
         }
       }
     }
-    d += <usize>tapsLen << 1;
+    if (++ox == ow) {
+      ox = 0;
+      oy++;
+    }
   }
 }

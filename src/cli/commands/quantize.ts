@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import { writeQModel } from '../../format/qmodel.js';
 import { calibrate, CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
-import { quantizeInt8 } from '../../quant/quantize-int8.js';
+import { checkFiniteConstants, quantizeInt8 } from '../../quant/quantize-int8.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { loadModel, parseIntFlag, UsageError } from '../io.js';
 import { progress } from '../progress.js';
@@ -50,6 +50,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   const format = parseDatasetFormat(o.format);
   const m = loadModel(model);
   const norm = normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format);
+  checkFiniteConstants(m.graphFor(m.fixedBatch ?? 1));
   const data = await openDataset(o.calib, format, { norm, labels: o.labels });
   const engine = await loadEngine();
   const bar = progress('calibrate', showProgress);

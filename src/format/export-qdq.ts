@@ -1,0 +1,320 @@
+// QGraph -> ONNX in the QDQ format ("operator-oriented quantization" with explicit
+// QuantizeLinear / DequantizeLinear), for running doubleq's quantization in onnxruntime.
+//
+// FOR COMPARISON ONLY. The file carries doubleq's quantization parameters exactly (the same int8
+// weights, per-channel weight scales, int32 biases, activation scales and zero points), but
+// onnxruntime requantizes in float (QLinearConv: acc * (s_x * s_w / s_y), rounded half to even in
+// fp32) where doubleq uses a fixed-point multiplier and shift (src/quant/requant.ts), and its
+// QLinearAdd / QLinearGlobalAveragePool round their own way. Outputs agree to within a few output
+// LSBs; they are not bit-exact, and doubleq's own engine stays the reference.
+//
+// What is emitted (ONNX IR 7, default-domain opset 13; every node name derives from the QNode's):
+//  1. Graph input: the float model's input name, float32 ['batch', ...per-image shape] (dynamic
+//     batch). Graph outputs: the float model's output names, float32 ['batch', ...].
+//  2. Every int8 activation value v of the QGraph is the float output of its producer followed,
+//     for each reader, by a dedicated pair
+//        QuantizeLinear(s_v, zp_v) -> DequantizeLinear(s_v, zp_v) -> that reader
+//     with a per-tensor float32 scale `v_scale` and an int8 zero point `v_zero_point` (shared
+//     initializers). Names: v (float producer output), v_QuantizeLinear_Output[_k] (int8),
+//     v_DequantizeLinear_Output[_k] (float); a graph output's producer writes
+//     v_QuantizeLinear_Input and its last DequantizeLinear writes the output's own name.
+//     Dedicated pairs (onnxruntime quantizer's `DedicatedQDQPair`) matter: onnxruntime on x86
+//     rewrites int8 Q/DQ pairs to uint8 one pair at a time, and a shared pair that it cannot
+//     rewrite leaves its readers with mixed types, which blocks the QLinearConv / QLinearAdd fusion.
+//  3. conv: DQ(x); weights as an int8 initializer in OIHW + DequantizeLinear with per-channel
+//     scale (axis 0) and int8 zero point 0; bias as an int32 initializer + DequantizeLinear with
+//     scale fp32(s_x * s_w[m]) and int32 zero point 0 (axis 0); Conv (kernel_shape, strides,
+//     pads, dilations, group from the geometry); the fused activation of the float model as its
+//     own node (Relu, or Clip with float min/max); Q/DQ of the output value.
+//  4. gemm: the same with Gemm(transB = 1): weights [m][k] int8 (alpha already folded in).
+//  5. add: Add of the two dequantized inputs, the fused activation, Q/DQ of the output.
+//  6. gavgpool: GlobalAveragePool; maxpool: MaxPool (explicit pads, ceil_mode when needed).
+//  7. strided-copy: Slice (starts/ends/axes/steps on the NCHW axes 1..3, omitted when it is the
+//     identity) then Pad (constant mode, value = the dequantized fill), between the input's DQ
+//     and the output's Q, which carry the same parameters.
+//  8. to-nchw emits nothing (the float tensor is NCHW already); reshape re-emits the float
+//     model's Flatten / Reshape / Identity.
+// Shapes are those of one image; the batch axis is always dim 0 and never touched.
+//
+// With this form onnxruntime's QDQ transformers (graph optimization level >= 'basic'/'extended')
+// fuse DQ -> Conv -> [Relu] -> Q into QLinearConv, DQ -> Add -> [Relu] -> Q into QLinearAdd and
+// DQ -> GlobalAveragePool -> Q into QLinearGlobalAveragePool. A Relu before a QuantizeLinear is
+// dropped when the zero point is the type's minimum (-128 for int8), which doubleq's ranges
+// after a Relu (min 0) always give.
+// see: onnxruntime docs/performance/model-optimizations/quantization.md ("QDQ format"),
+//      onnxruntime/core/optimizer/qdq_transformer/relu_quantizelinear.cc (ReluQuantFusion),
+//      onnxruntime/core/optimizer/qdq_transformer/selectors_actions/qdq_selectors.cc.
+// Reference: onnx/docs/Operators.md#QuantizeLinear, #DequantizeLinear (opset 13: per-axis
+// scale with `axis`, int32 input for DequantizeLinear).
+
+import type { Graph, Node } from '../ir/graph.js';
+import { producers } from '../ir/graph.js';
+import { ModelError } from '../ir/errors.js';
+import type { QGraph, QNode, QParams, QValue } from '../ir/qgraph.js';
+import { onnx } from '../onnx/decode.js';
+import { clipBounds, type ClipAttrs } from '../ops/clip.js';
+import type { FlattenAttrs } from '../ops/flatten.js';
+
+export const QDQ_OPSET = 13;
+export const QDQ_IR_VERSION = 7;
+
+type Attr = number | number[] | string;
+type P = typeof import('onnx-proto').onnx;
+type NodeProto = import('onnx-proto').onnx.INodeProto;
+type TensorProto = import('onnx-proto').onnx.ITensorProto;
+type AttributeProto = import('onnx-proto').onnx.IAttributeProto;
+type ValueInfoProto = import('onnx-proto').onnx.IValueInfoProto;
+type ModelProto = import('onnx-proto').onnx.IModelProto;
+
+const DT = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
+
+export interface ExportQdqOptions {
+  /**
+   * Element type of the activation Q/DQ pairs. 'uint8' (default) stores q + 128 and zp + 128:
+   * the same real values and rounding, in the type onnxruntime's CPU kernels use (it rewrites
+   * int8 activation pairs to uint8 itself on x86, but only pairs with a single reader, which
+   * leaves residual blocks unfused). 'int8' writes doubleq's codes as they are.
+   */
+  activations?: 'uint8' | 'int8';
+}
+
+/** Builds the QDQ ModelProto bytes of `q`, which was quantized from `g` (BatchNorm folded). */
+export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uint8Array {
+  const uint8 = (opts.activations ?? 'uint8') === 'uint8';
+  const nodes: NodeProto[] = [];
+  const inits: TensorProto[] = [];
+  const initNames = new Set<string>();
+  const mismatch = (msg: string): never => {
+    throw new ModelError(`the quantized model does not match the float model: ${msg}`);
+  };
+
+  const addInit = (name: string, dataType: number, dims: number[], bytes: Uint8Array): string => {
+    if (initNames.has(name)) throw new Error(`exportQdq: initializer '${name}' emitted twice`);
+    initNames.add(name);
+    inits.push({ name, dataType, dims, rawData: bytes.slice() });
+    return name;
+  };
+  const f32Init = (name: string, dims: number[], v: ArrayLike<number>) => addInit(name, DT.float, dims, le(Float32Array.from(v)));
+  const i8Init = (name: string, dims: number[], v: Int8Array) => addInit(name, DT.int8, dims, le(v));
+  const i32Init = (name: string, dims: number[], v: Int32Array) => addInit(name, DT.int32, dims, le(v));
+  const i64Init = (name: string, v: number[]) => addInit(name, DT.int64, [v.length], le(BigInt64Array.from(v, BigInt)));
+
+  const addNode = (op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}) => {
+    nodes.push({ name, opType: op, domain: '', input: inputs, output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)) });
+  };
+
+  // --- values: one QuantizeLinear per value, one DequantizeLinear per reader -----------------
+  const floatOutputOf = new Map<string, string>(); // quantized value name -> float graph output name
+  for (const o of q.outputs) {
+    if (floatOutputOf.has(o.quantized)) mismatch(`graph outputs '${floatOutputOf.get(o.quantized)}' and '${o.name}' are the same value`);
+    floatOutputOf.set(o.quantized, o.name);
+  }
+  const quantized = new Map<string, { q: string; scale: string; zp: string }>(); // value -> Q output, params
+  const readers = new Map<string, number>(); // value -> DequantizeLinear nodes emitted so far
+  const qvalue = (name: string): QValue => q.values.get(name) ?? mismatch(`value '${name}' has no quantization parameters`);
+  /** Name the producer of value v writes its float result to. */
+  const floatOut = (v: string): string => (floatOutputOf.has(v) ? `${v}_QuantizeLinear_Input` : v);
+  /** The QuantizeLinear of value v, after its producer wrote the float tensor `src`. */
+  const produced = (v: string, src = floatOut(v)) => {
+    const p = qvalue(v).q;
+    const scale = f32Init(`${v}_scale`, [], [p.scale]);
+    const zp = uint8 ? addInit(`${v}_zero_point`, DT.uint8, [], Uint8Array.of(p.zeroPoint + 128)) : i8Init(`${v}_zero_point`, [], Int8Array.of(p.zeroPoint));
+    addNode('QuantizeLinear', `${v}_QuantizeLinear`, [src, scale, zp], [`${v}_QuantizeLinear_Output`]);
+    quantized.set(v, { q: `${v}_QuantizeLinear_Output`, scale, zp });
+  };
+  /** A new DequantizeLinear of value v (named `out`, default v_DequantizeLinear_Output[_k]). */
+  const input = (v: string, out?: string): string => {
+    const t = quantized.get(v) ?? mismatch(`value '${v}' is read before it is written`);
+    const k = readers.get(v) ?? 0;
+    readers.set(v, k + 1);
+    const sfx = k === 0 ? '' : `_${k}`;
+    const name = out ?? `${v}_DequantizeLinear_Output${sfx}`;
+    addNode('DequantizeLinear', `${v}_DequantizeLinear${sfx}`, [t.q, t.scale, t.zp], [name]);
+    return name;
+  };
+
+  // --- the float model: node lookup, fused activations ---------------------------------------
+  const floatNode = new Map(g.nodes.map((n) => [n.name, n]));
+  const producerOf = producers(g);
+  const fnode = (n: QNode): Node => floatNode.get(n.name) ?? mismatch(`node '${n.name}' is not in the float model`);
+  /**
+   * Emits op `n` writing `pre` and, when the QNode's output is a fused Relu/Clip's output in the
+   * float model, that activation after it. Returns nothing: the result is in floatOut(output).
+   */
+  const withActivation = (n: QNode, emit: (out: string) => void) => {
+    const f = fnode(n);
+    const out = n.outputs[0]!;
+    if (f.outputs[0] === out) {
+      emit(floatOut(out));
+      return;
+    }
+    const act = producerOf.get(out) ?? mismatch(`node '${n.name}' writes '${out}', which the float model does not have`);
+    if ( (act.op !== 'Relu' && act.op !== 'Clip') || act.inputs[0] !== f.outputs[0])
+      mismatch(`node '${n.name}' writes '${out}', which is not a Relu/Clip of its float output '${f.outputs[0]}'`);
+    const pre = f.outputs[0]!;
+    emit(pre);
+    if (act.op === 'Relu') {
+      addNode('Relu', act.name, [pre], [floatOut(out)]);
+    } else {
+      const c = (i: number) => (act.inputs[i] ? g.constants.get(act.inputs[i]!) : undefined);
+      const [lo, hi] = clipBounds(act.attrs as ClipAttrs, c(1), c(2));
+      const mn = Number.isFinite(lo) ? f32Init(`${act.name}_min`, [], [lo]) : '';
+      const mx = Number.isFinite(hi) ? f32Init(`${act.name}_max`, [], [hi]) : '';
+      const ins = [pre, mn, mx];
+      while (ins[ins.length - 1] === '') ins.pop(); // trailing optional inputs are dropped, inner ones are ''
+      addNode('Clip', act.name, ins, [floatOut(out)]);
+    }
+  };
+  /** int8 weights + per-channel DQ (axis 0, zp 0), int32 bias + DQ at s_x * s_w[m]. */
+  const weightsAndBias = (n: Extract<QNode, { op: 'conv' | 'gemm' }>, dims: number[], w: Int8Array, xq: QParams): [string, string] => {
+    const m = dims[0]!;
+    const wq = i8Init(`${n.name}_weight_quantized`, dims, w);
+    const ws = f32Init(`${n.name}_weight_scale`, [m], n.weightScale);
+    const wz = i8Init(`${n.name}_weight_zero_point`, [m], new Int8Array(m));
+    addNode('DequantizeLinear', `${n.name}_weight_DequantizeLinear`, [wq, ws, wz], [`${n.name}_weight_dequantized`], { axis: 0 });
+    const bq = i32Init(`${n.name}_bias_quantized`, [m], n.bias);
+    const bs = f32Init(`${n.name}_bias_scale`, [m], Array.from(n.weightScale, (s) => xq.scale * s));
+    const bz = i32Init(`${n.name}_bias_zero_point`, [m], new Int32Array(m));
+    addNode('DequantizeLinear', `${n.name}_bias_DequantizeLinear`, [bq, bs, bz], [`${n.name}_bias_dequantized`], { axis: 0 });
+    return [`${n.name}_weight_dequantized`, `${n.name}_bias_dequantized`];
+  };
+
+  // --- graph -----------------------------------------------------------------------------------
+  if (g.inputs.length !== 1) mismatch(`the float model has ${g.inputs.length} inputs, the quantized one has 1`);
+  const gin = g.inputs[0]!;
+  if (gin.name !== q.input.name) mismatch(`input '${q.input.name}' is '${gin.name}' in the float model`);
+  if (gin.shape.slice(1).join() !== q.input.shape.join()) mismatch(`input shape [${q.input.shape}] is [${gin.shape.slice(1)}] in the float model`);
+  produced(q.input.quantized, q.input.name);
+
+  for (const n of q.nodes) {
+    const x = n.inputs[0]!;
+    const y = n.outputs[0]!;
+    switch (n.op) {
+      case 'conv': {
+        const gm = n.geometry;
+        const cg = gm.c / gm.group;
+        const oihw = new Int8Array(n.weights.length); // OHWI -> OIHW
+        for (let o = 0; o < gm.m; o++) for (let i = 0; i < gm.kh; i++) for (let j = 0; j < gm.kw; j++) for (let ic = 0; ic < cg; ic++)
+          oihw[((o * cg + ic) * gm.kh + i) * gm.kw + j] = n.weights[((o * gm.kh + i) * gm.kw + j) * cg + ic]!;
+        const [w, b] = weightsAndBias(n, [gm.m, cg, gm.kh, gm.kw], oihw, qvalue(x).q);
+        withActivation(n, (out) => addNode('Conv', n.name, [input(x), w, b], [out], {
+          kernel_shape: [gm.kh, gm.kw], strides: [gm.strideH, gm.strideW], dilations: [gm.dilationH, gm.dilationW],
+          pads: [gm.padTop, gm.padLeft, gm.padBottom, gm.padRight], group: gm.group,
+        }));
+        produced(y);
+        break;
+      }
+      case 'gemm': {
+        const [w, b] = weightsAndBias(n, [n.m, n.k], n.weights, qvalue(x).q);
+        withActivation(n, (out) => addNode('Gemm', n.name, [input(x), w, b], [out], { transB: 1 }));
+        produced(y);
+        break;
+      }
+      case 'add':
+        withActivation(n, (out) => addNode('Add', n.name, [input(x), input(n.inputs[1]!)], [out]));
+        produced(y);
+        break;
+      case 'gavgpool':
+        addNode('GlobalAveragePool', n.name, [input(x)], [floatOut(y)]);
+        produced(y);
+        break;
+      case 'maxpool': {
+        const gm = n.geometry;
+        const floorOut = (i: number, k: number, s: number, d: number, p: number) => Math.floor((i + p - ((k - 1) * d + 1)) / s) + 1;
+        const ceil = floorOut(gm.h, gm.kh, gm.strideH, gm.dilationH, gm.padTop + gm.padBottom) !== gm.oh ||
+          floorOut(gm.w, gm.kw, gm.strideW, gm.dilationW, gm.padLeft + gm.padRight) !== gm.ow;
+        addNode('MaxPool', n.name, [input(x)], [floatOut(y)], {
+          kernel_shape: [gm.kh, gm.kw], strides: [gm.strideH, gm.strideW], dilations: [gm.dilationH, gm.dilationW],
+          pads: [gm.padTop, gm.padLeft, gm.padBottom, gm.padRight], ...(ceil ? { ceil_mode: 1 } : {}),
+        });
+        produced(y);
+        break;
+      }
+      case 'strided-copy': {
+        if (n.inShape.length !== 3) mismatch(`node '${n.name}': only per-image [h, w, c] slices and pads are exported`);
+        // per-image HWC axis t -> NCHW axis: h -> 2, w -> 3, c -> 1
+        const order = [2, 0, 1]; // NCHW axes 1, 2, 3 as HWC axes
+        const count = (t: number) => n.hi[t]! - n.lo[t]!;
+        const needSlice = order.some((t) => n.start[t] !== 0 || n.step[t] !== 1 || count(t) !== n.inShape[t]);
+        const needPad = order.some((t) => n.lo[t] !== 0 || n.hi[t] !== n.outShape[t]);
+        let cur = input(x);
+        const last = needPad ? 'pad' : 'slice';
+        if (needSlice) {
+          const out = last === 'slice' ? floatOut(y) : `${n.name}_sliced`;
+          addNode('Slice', `${n.name}_Slice`, [cur,
+            i64Init(`${n.name}_starts`, order.map((t) => n.start[t]!)),
+            i64Init(`${n.name}_ends`, order.map((t) => n.start[t]! + n.step[t]! * (count(t) - 1) + 1)),
+            i64Init(`${n.name}_axes`, [1, 2, 3]),
+            i64Init(`${n.name}_steps`, order.map((t) => n.step[t]!))], [out]);
+          cur = out;
+        }
+        if (needPad) {
+          const p = qvalue(x).q;
+          addNode('Pad', `${n.name}_Pad`, [cur,
+            i64Init(`${n.name}_pads`, [0, ...order.map((t) => n.lo[t]!), 0, ...order.map((t) => n.outShape[t]! - n.hi[t]!)]),
+            f32Init(`${n.name}_value`, [], [p.scale * (n.fill - p.zeroPoint)])], [floatOut(y)], { mode: 'constant' });
+        }
+        if (!needSlice && !needPad) addNode('Identity', n.name, [cur], [floatOut(y)]);
+        produced(y);
+        break;
+      }
+      case 'to-nchw':
+        if (floatOutputOf.has(y)) mismatch(`node '${n.name}': a to-nchw output cannot be a graph output`);
+        quantized.set(y, quantized.get(x) ?? mismatch(`value '${x}' is read before it is written`)); // NCHW is the float layout already
+        break;
+      case 'reshape': {
+        const f = fnode(n);
+        const shape = qvalue(y).shape;
+        if (f.op === 'Flatten') addNode('Flatten', n.name, [input(x)], [floatOut(y)], { axis: (f.attrs as FlattenAttrs).axis });
+        else if (f.op === 'Identity') addNode('Identity', n.name, [input(x)], [floatOut(y)]);
+        else addNode('Reshape', n.name, [input(x), i64Init(`${n.name}_shape`, [-1, ...shape])], [floatOut(y)]);
+        produced(y);
+        break;
+      }
+    }
+  }
+
+  for (const o of q.outputs) input(o.quantized, o.name);
+  const fouts = new Map(g.outputs.map((o) => [o.name, o]));
+  for (const o of q.outputs) if (!fouts.has(o.name)) mismatch(`output '${o.name}' is not an output of the float model`);
+
+  const model: ModelProto = {
+    irVersion: QDQ_IR_VERSION,
+    producerName: 'doubleq',
+    producerVersion: '0.1.0',
+    docString: 'doubleq int8 quantization in ONNX QDQ form, for comparison only: onnxruntime requantizes in float, doubleq in fixed point, so results are close but not bit-exact.',
+    opsetImport: [{ domain: '', version: QDQ_OPSET }],
+    graph: {
+      name: q.name || g.name || 'doubleq-qdq',
+      input: [valueInfo(gin.name, q.input.shape)],
+      output: q.outputs.map((o) => valueInfo(o.name, o.shape)),
+      initializer: inits,
+      node: nodes,
+    },
+  };
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model as InstanceType<P['ModelProto']>)).finish();
+}
+
+/** Little-endian bytes of a typed array (copied into a fresh buffer). */
+function le(a: Int8Array | Int32Array | Float32Array | BigInt64Array): Uint8Array {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  if (!littleEndianHost && a.BYTES_PER_ELEMENT > 1)
+    for (let i = 0; i < bytes.length; i += a.BYTES_PER_ELEMENT) bytes.subarray(i, i + a.BYTES_PER_ELEMENT).reverse();
+  return bytes;
+}
+
+const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+function attr(name: string, v: Attr): AttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'number') return { name, type: T.INT, i: v };
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  return { name, type: T.INTS, ints: v };
+}
+
+function valueInfo(name: string, perImage: readonly number[]): ValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType: DT.float, shape: { dim: [{ dimParam: 'batch' }, ...perImage.map((d) => ({ dimValue: d }))] } } },
+  };
+}

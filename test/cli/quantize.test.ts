@@ -1,0 +1,126 @@
+// doubleq quantize / eval / inspect on 8-bit models, as a user runs them.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/data/npy.js';
+import { buildModel, REPO_ROOT, SHARED } from '../helpers/onnx-builder.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'doubleq.js');
+const RESNET = resolve(SHARED, 'models/resnet20-cifar10.onnx');
+const CALIB = resolve(SHARED, 'data/cifar10/calib.bin');
+const TEST_BIN = resolve(SHARED, 'data/cifar10/test.bin');
+const NORM = ['--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
+let tmp = '';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function failure(...args: string[]): string {
+  const r = cli(...args);
+  expect(r.code, r.err).not.toBe(0);
+  expect(r.code).not.toBe(70);
+  const lines = r.err.trimEnd().split('\n');
+  expect(lines, r.err).toHaveLength(1);
+  return lines[0]!;
+}
+
+beforeAll(() => {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('the CLI is not built: run `npm run build` first');
+  tmp = mkdtempSync(join(tmpdir(), 'doubleq-q-'));
+});
+
+describe('doubleq quantize', () => {
+  it('writes a .dq that eval and inspect read; the arena holds three 16x32x32 activations', () => {
+    const out = join(tmp, 'r20.dq');
+    const r = cli('quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '200', ...NORM, '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ out, calibration: 'minmax', perTensor: false, calibImages: 200, layers: 20, weightBytes: 268_336 });
+    expect(j.fileBytes).toBe(statSync(out).size);
+
+    const e = JSON.parse(cli('eval', out, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '300', ...NORM, '--json').out);
+    expect(e.modelKind).toBe('int8');
+    expect(e.total).toBe(300);
+    expect(e.top1).toBeGreaterThan(85);
+
+    const i = JSON.parse(cli('inspect', out, '--json').out);
+    expect(i.kind).toBe('int8');
+    expect(i.totals.macs).toBe(40_551_040);
+    const act = 16 * 32 * 32; // the largest activation, bytes at batch 1
+    expect(i.integer.arenaBytes).toBeLessThanOrEqual(3 * (act + 16)); // two live + the shortcut, each padded
+    expect(i.integer.arenaBytes).toBeGreaterThanOrEqual(3 * act);
+  });
+
+  it('every calibration method and per-tensor weights produce a working model', () => {
+    for (const extra of [['--calibration', 'percentile', '--percentile', '99.9'], ['--calibration', 'entropy'], ['--per-tensor']]) {
+      const out = join(tmp, `m${extra.join('')}.dq`);
+      const r = cli('quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '50', ...NORM, '--out', out, '--json', ...extra);
+      expect(r.code, r.err).toBe(0);
+      const e = JSON.parse(cli('eval', out, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '100', ...NORM, '--json').out);
+      expect(e.top1).toBeGreaterThan(80);
+    }
+  });
+
+  it('calibrates on fewer images than the batch, and on the embedded MNIST model', () => {
+    const raw = readFileSync(CALIB).subarray(0, 3073 * 3);
+    const imgs = new Uint8Array(3 * 3072);
+    for (let k = 0; k < 3; k++) imgs.set(raw.subarray(k * 3073 + 1, (k + 1) * 3073), k * 3072);
+    writeFileSync(join(tmp, 'three.npy'), writeNpy({ dtype: 'uint8', shape: [3, 3, 32, 32], data: imgs }));
+    writeFileSync(join(tmp, 'three_labels.npy'), writeNpy({ dtype: 'uint8', shape: [3], data: new Uint8Array(3) }));
+    const r = cli('quantize', RESNET, '--calib', join(tmp, 'three.npy'), '--format', 'npy', ...NORM, '--out', join(tmp, 'three.dq'), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).calibImages).toBe(3);
+    const mn = cli('quantize', join(REPO_ROOT, 'models', 'mnist-resnet.onnx'), '--calib', 'train', '--format', 'mnist', '--calib-limit', '500', '--out', join(tmp, 'mnist.dq'), '--json');
+    expect(mn.code, mn.err).toBe(0);
+    const e = JSON.parse(cli('eval', join(tmp, 'mnist.dq'), '--data', 'test', '--format', 'mnist', '--json').out);
+    expect(e.total).toBe(2000);
+    expect(e.top1).toBeGreaterThan(95);
+  });
+});
+
+describe('doubleq quantize: bad input', () => {
+  const args = (calib: string, ...more: string[]) => ['quantize', RESNET, '--calib', calib, '--format', 'cifar10', ...NORM, '--out', join(tmp, 'x.dq'), ...more];
+
+  it('a calibration file with no images, --calib-limit 0, a nonsense method', () => {
+    writeFileSync(join(tmp, 'empty.bin'), new Uint8Array());
+    expect(failure(...args(join(tmp, 'empty.bin')))).toMatch(/empty file/);
+    expect(failure(...args(CALIB, '--calib-limit', '0'))).toBe('doubleq: --calib-limit must be at least 1, got 0');
+    expect(failure(...args(CALIB, '--calibration', 'magic'))).toBe("doubleq: --calibration must be one of minmax, percentile, entropy, got 'magic'");
+    expect(failure(...args(CALIB, '--percentile', '99'))).toBe('doubleq: --percentile goes with --calibration percentile');
+  });
+
+  it('NaN weights and an op with no integer kernel are named', () => {
+    const nan = buildModel({
+      inputs: [{ name: 'input', dims: ['N', 3, 32, 32] }],
+      outputs: [{ name: 'y' }],
+      nodes: [{ op: 'Conv', name: 'bad_conv', inputs: ['input', 'W'], outputs: ['y'] }],
+      initializers: [{ name: 'W', dims: [1, 3, 1, 1], data: [0.1, Number.NaN, 0.2] }],
+    });
+    writeFileSync(join(tmp, 'nan.onnx'), nan);
+    expect(failure('quantize', join(tmp, 'nan.onnx'), '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'n.dq'))).toBe("doubleq: node 'bad_conv' (Conv): constant 'W' element 1 is NaN (NaN or Inf weights cannot be quantized)");
+    const avg = buildModel({
+      inputs: [{ name: 'input', dims: ['N', 3, 32, 32] }],
+      outputs: [{ name: 'y' }],
+      nodes: [{ op: 'AveragePool', name: 'avg', inputs: ['input'], outputs: ['y'], attrs: { kernel_shape: [2, 2] } }],
+    });
+    writeFileSync(join(tmp, 'avg.onnx'), avg);
+    expect(failure('quantize', join(tmp, 'avg.onnx'), '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'a.dq')))
+      .toBe("doubleq: node 'avg' (AveragePool): this op has no integer kernel");
+    const i = JSON.parse(cli('inspect', join(tmp, 'avg.onnx'), '--json').out);
+    expect(i.integer.unsupported).toBe("node 'avg' (AveragePool): this op has no integer kernel");
+  });
+
+  it('a damaged .dq gets a one-line error', () => {
+    const out = join(tmp, 'ok.dq');
+    expect(cli('quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '20', ...NORM, '--out', out).code).toBe(0);
+    const b = readFileSync(out);
+    writeFileSync(join(tmp, 'cut.dq'), b.subarray(0, b.length - 10));
+    expect(failure('eval', join(tmp, 'cut.dq'), '--data', TEST_BIN, '--format', 'cifar10')).toMatch(/invalid \.dq model: the header declares/);
+    expect(failure('quantize', out, '--calib', CALIB, '--format', 'cifar10', '--out', join(tmp, 'again.dq'))).toMatch(/already a quantized \.dq model/);
+  });
+});

@@ -1,0 +1,108 @@
+// The packed .dq file: exact round trip, and a reader that rejects every damaged file cleanly.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { crc32 } from '../../../src/format/crc32.js';
+import { FormatError, readQModel, writeQModel } from '../../../src/format/qmodel.js';
+import type { QGraph } from '../../../src/ir/qgraph.js';
+import { QExecutor } from '../../../src/runtime/q-executor.js';
+import { loadEngine } from '../../../src/runtime/wasm-loader.js';
+import type { Engine } from '../../../src/runtime/kernels.js';
+import { cifarImages, quantizedResnet20 } from '../../helpers/resnet.js';
+import { mulberry32 } from '../../helpers/rng.js';
+
+let engine: Engine, q: QGraph, file: Uint8Array;
+
+beforeAll(async () => {
+  engine = await loadEngine();
+  ({ q } = await quantizedResnet20(engine, { calibImages: 50 }));
+  file = writeQModel(q);
+});
+
+function rejects(bytes: Uint8Array): string {
+  try {
+    readQModel(bytes);
+  } catch (e) {
+    expect(e).toBeInstanceOf(FormatError);
+    expect((e as Error).message).not.toContain('\n');
+    return (e as Error).message;
+  }
+  throw new Error('the damaged file was accepted');
+}
+
+/** Re-stamps the header's length and checksum so a mutation reaches the structural checks. */
+function restamp(b: Uint8Array): Uint8Array {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  dv.setUint32(16, b.length, true);
+  dv.setUint32(20, crc32(b.subarray(32)), true);
+  return b;
+}
+
+describe('.dq format', () => {
+  it('round trips: same outputs, and the same bytes when written again', async () => {
+    const back = readQModel(file);
+    expect(writeQModel(back)).toEqual(file);
+    const x = (await cifarImages('test.bin', 3)).images;
+    expect(new QExecutor(back, engine, 3).runQuantized(x, 3)).toEqual(new QExecutor(q, engine, 3).runQuantized(x, 3));
+  });
+
+  it('starts with the documented header', () => {
+    const dv = new DataView(file.buffer, file.byteOffset);
+    expect(new TextDecoder().decode(file.subarray(0, 4))).toBe('DBLQ');
+    expect([dv.getUint16(4, true), dv.getUint16(6, true), dv.getUint32(8, true), dv.getUint32(16, true)]).toEqual([1, 0, 32, file.length]);
+  });
+
+  it('rejects truncated, padded, corrupted, wrong-version and foreign files', () => {
+    expect(rejects(file.subarray(0, 20))).toMatch(/shorter than the 32-byte header/);
+    expect(rejects(file.subarray(0, file.length - 1))).toMatch(/declares \d+ bytes but the file has/);
+    const padded = new Uint8Array(file.length + 4);
+    padded.set(file);
+    expect(rejects(padded)).toMatch(/declares/);
+    const flipped = file.slice();
+    flipped[file.length - 100]! ^= 0x10;
+    expect(rejects(flipped)).toMatch(/checksum mismatch/);
+    const v2 = file.slice();
+    v2[4] = 2;
+    expect(rejects(v2)).toMatch(/format version 2\.0 is not supported/);
+    expect(rejects(new TextEncoder().encode('PK\u0003\u0004 not a model at all, just some bytes'))).toMatch(/bad magic/);
+  });
+
+  it('rejects hostile section tables and references without huge allocations', () => {
+    const big = file.slice();
+    new DataView(big.buffer).setUint32(32 + 16 + 8, 0xfffffff0, true); // TENSORS length
+    expect(rejects(restamp(big))).toMatch(/out of bounds/);
+    const many = file.slice();
+    new DataView(many.buffer).setUint32(12, 100000, true);
+    expect(rejects(restamp(many))).toMatch(/section count/);
+    const gdv = new DataView(file.buffer, file.byteOffset);
+    const gOff = gdv.getUint32(32 + 4, true);
+    const json = new TextDecoder().decode(file.subarray(gOff, gOff + gdv.getUint32(32 + 8, true)));
+    // the first weights reference gets a count of the same number of digits, all nines
+    const evil = json.replace(/"t":\[(\d+),(\d+)\]/, (_m, off: string, n: string) => `"t":[${off},${'9'.repeat(n.length)}]`);
+    expect(evil).not.toBe(json);
+    const b = file.slice();
+    b.set(new TextEncoder().encode(evil), gOff);
+    expect(rejects(restamp(b))).toMatch(/has 9+ values, its node needs/);
+  });
+
+  it('fuzz: 3000 random mutations of a real file are either read cleanly or rejected with a FormatError', () => {
+    const rng = mulberry32(2024);
+    let rejected = 0;
+    for (let k = 0; k < 3000; k++) {
+      const b = file.slice(0, rng() < 0.1 ? Math.floor(rng() * file.length) : file.length);
+      const edits = 1 + Math.floor(rng() * 4);
+      for (let e = 0; e < edits && b.length > 0; e++) {
+        // mostly in the header, section table and JSON, where structure lives
+        const at = rng() < 0.7 ? Math.floor(rng() * Math.min(b.length, 6000)) : Math.floor(rng() * b.length);
+        b[at] = Math.floor(rng() * 256);
+      }
+      if (rng() < 0.7 && b.length >= 32) restamp(b);
+      try {
+        readQModel(b);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw new Error(`mutation ${k}: ${(e as Error).stack}`);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(1000);
+  });
+});
