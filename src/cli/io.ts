@@ -32,7 +32,7 @@ export function loadModel(path: string): FloatModel {
   return FloatModel.fromBytes(bytes);
 }
 
-export type AnyModel = { kind: 'float'; model: FloatModel; inputShape: readonly number[] } | { kind: 'quantized'; q: QGraph; inputShape: readonly number[]; fileBytes: number };
+export type AnyModel = { kind: 'float'; model: FloatModel; inputShape: readonly number[]; fileBytes: number } | { kind: 'quantized'; q: QGraph; inputShape: readonly number[]; fileBytes: number };
 
 /** A float .onnx or a quantized .dq model, told apart by the file's magic bytes. */
 export function loadAnyModel(path: string): AnyModel {
@@ -42,7 +42,7 @@ export function loadAnyModel(path: string): AnyModel {
     return { kind: 'quantized', q, inputShape: q.input.shape, fileBytes: bytes.length };
   }
   const model = FloatModel.fromBytes(bytes);
-  return { kind: 'float', model, inputShape: model.graphFor(model.fixedBatch ?? 1).inputs[0]!.shape.slice(1) };
+  return { kind: 'float', model, inputShape: model.graphFor(model.fixedBatch ?? 1).inputs[0]!.shape.slice(1), fileBytes: bytes.length };
 }
 
 /** The embedded default model, shipped in the package's models/ folder. */

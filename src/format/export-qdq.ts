@@ -11,21 +11,29 @@
 // What is emitted (ONNX IR 7, default-domain opset 13; every node name derives from the QNode's):
 //  1. Graph input: the float model's input name, float32 ['batch', ...per-image shape] (dynamic
 //     batch). Graph outputs: the float model's output names, float32 ['batch', ...].
-//  2. Every int8 activation value v of the QGraph is the float output of its producer followed,
-//     for each reader, by a dedicated pair
-//        QuantizeLinear(s_v, zp_v) -> DequantizeLinear(s_v, zp_v) -> that reader
-//     with a per-tensor float32 scale `v_scale` and an int8 zero point `v_zero_point` (shared
-//     initializers). Names: v (float producer output), v_QuantizeLinear_Output[_k] (int8),
-//     v_DequantizeLinear_Output[_k] (float); a graph output's producer writes
-//     v_QuantizeLinear_Input and its last DequantizeLinear writes the output's own name.
-//     Dedicated pairs (onnxruntime quantizer's `DedicatedQDQPair`) matter: onnxruntime on x86
-//     rewrites int8 Q/DQ pairs to uint8 one pair at a time, and a shared pair that it cannot
-//     rewrite leaves its readers with mixed types, which blocks the QLinearConv / QLinearAdd fusion.
+//  2. Every int8 activation value v of the QGraph: its producer's float output, one
+//     QuantizeLinear(s_v, zp_v) and, for each reader, its own DequantizeLinear(s_v, zp_v). Scale:
+//     float32 scalar `v_scale`; zero point `v_zero_point`: uint8 zp_v + 128 by default (the same
+//     real values and the same rounding as doubleq's int8 codes, shifted by 128), or int8 zp_v
+//     with `activations: 'int8'`. Names: v (float producer output), v_QuantizeLinear_Output
+//     (quantized), v_DequantizeLinear_Output[_k] (float); a graph output's producer writes
+//     v_QuantizeLinear_Input and its DequantizeLinear writes the output's own name.
+//     Why uint8: onnxruntime's x86 CPU kernels take uint8 activations and rewrite int8 Q/DQ
+//     pairs to uint8 (QDQS8ToU8Transformer) only where a QuantizeLinear has a single
+//     DequantizeLinear reader, so with int8 the convolutions and adds that read a residual value
+//     stay unfused (9 of 19 QLinearConv, 0 of 9 QLinearAdd, onnxruntime-node 1.30); with uint8
+//     all fuse. Dedicated Q/DQ pairs per reader do not help: common-subexpression elimination
+//     merges the identical QuantizeLinear nodes again.
 //  3. conv: DQ(x); weights as an int8 initializer in OIHW + DequantizeLinear with per-channel
 //     scale (axis 0) and int8 zero point 0; bias as an int32 initializer + DequantizeLinear with
 //     scale fp32(s_x * s_w[m]) and int32 zero point 0 (axis 0); Conv (kernel_shape, strides,
 //     pads, dilations, group from the geometry); the fused activation of the float model as its
 //     own node (Relu, or Clip with float min/max); Q/DQ of the output value.
+//     Power-of-two layers (level two) export their decoded weights; a layer whose decoded
+//     weights include +128 has no int8 form, so its weights are written dequantized, as the
+//     float32 initializer `<name>_weight_dequantized` = fp32(q * s_w[m]), exactly what the
+//     DequantizeLinear would give (onnxruntime then runs that layer as a float Conv; an int32
+//     weight DequantizeLinear is no option: onnxruntime 1.30 fuses it into an invalid QLinearConv).
 //  4. gemm: the same with Gemm(transB = 1): weights [m][k] int8 (alpha already folded in).
 //  5. add: Add of the two dequantized inputs, the fused activation, Q/DQ of the output.
 //  6. gavgpool: GlobalAveragePool; maxpool: MaxPool (explicit pads, ceil_mode when needed).
@@ -39,8 +47,8 @@
 // With this form onnxruntime's QDQ transformers (graph optimization level >= 'basic'/'extended')
 // fuse DQ -> Conv -> [Relu] -> Q into QLinearConv, DQ -> Add -> [Relu] -> Q into QLinearAdd and
 // DQ -> GlobalAveragePool -> Q into QLinearGlobalAveragePool. A Relu before a QuantizeLinear is
-// dropped when the zero point is the type's minimum (-128 for int8), which doubleq's ranges
-// after a Relu (min 0) always give.
+// dropped when the zero point is the type's minimum (0 for uint8, -128 for int8), which
+// doubleq's ranges after a Relu (min 0) always give.
 // see: onnxruntime docs/performance/model-optimizations/quantization.md ("QDQ format"),
 //      onnxruntime/core/optimizer/qdq_transformer/relu_quantizelinear.cc (ReluQuantFusion),
 //      onnxruntime/core/optimizer/qdq_transformer/selectors_actions/qdq_selectors.cc.
@@ -50,7 +58,7 @@
 import type { Graph, Node } from '../ir/graph.js';
 import { producers } from '../ir/graph.js';
 import { ModelError } from '../ir/errors.js';
-import type { QGraph, QNode, QParams, QValue } from '../ir/qgraph.js';
+import type { QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
 import { onnx } from '../onnx/decode.js';
 import { clipBounds, type ClipAttrs } from '../ops/clip.js';
 import type { FlattenAttrs } from '../ops/flatten.js';
@@ -59,7 +67,6 @@ export const QDQ_OPSET = 13;
 export const QDQ_IR_VERSION = 7;
 
 type Attr = number | number[] | string;
-type P = typeof import('onnx-proto').onnx;
 type NodeProto = import('onnx-proto').onnx.INodeProto;
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 type AttributeProto = import('onnx-proto').onnx.IAttributeProto;
@@ -149,7 +156,7 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
       return;
     }
     const act = producerOf.get(out) ?? mismatch(`node '${n.name}' writes '${out}', which the float model does not have`);
-    if ( (act.op !== 'Relu' && act.op !== 'Clip') || act.inputs[0] !== f.outputs[0])
+    if ((act.op !== 'Relu' && act.op !== 'Clip') || act.inputs[0] !== f.outputs[0])
       mismatch(`node '${n.name}' writes '${out}', which is not a Relu/Clip of its float output '${f.outputs[0]}'`);
     const pre = f.outputs[0]!;
     emit(pre);
@@ -166,12 +173,18 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
     }
   };
   /** int8 weights + per-channel DQ (axis 0, zp 0), int32 bias + DQ at s_x * s_w[m]. */
-  const weightsAndBias = (n: Extract<QNode, { op: 'conv' | 'gemm' }>, dims: number[], w: Int8Array, xq: QParams): [string, string] => {
+  const weightsAndBias = (n: Extract<QNode, { op: 'conv' | 'gemm' }>, dims: number[], w: QWeights, xq: QParams): [string, string] => {
     const m = dims[0]!;
-    const wq = i8Init(`${n.name}_weight_quantized`, dims, w);
-    const ws = f32Init(`${n.name}_weight_scale`, [m], n.weightScale);
-    const wz = i8Init(`${n.name}_weight_zero_point`, [m], new Int8Array(m));
-    addNode('DequantizeLinear', `${n.name}_weight_DequantizeLinear`, [wq, ws, wz], [`${n.name}_weight_dequantized`], { axis: 0 });
+    const per = w.length / m;
+    if (w instanceof Int8Array || w.every((v) => v >= -128 && v <= 127)) {
+      const wq = i8Init(`${n.name}_weight_quantized`, dims, Int8Array.from(w));
+      const ws = f32Init(`${n.name}_weight_scale`, [m], n.weightScale);
+      const wz = i8Init(`${n.name}_weight_zero_point`, [m], new Int8Array(m));
+      addNode('DequantizeLinear', `${n.name}_weight_DequantizeLinear`, [wq, ws, wz], [`${n.name}_weight_dequantized`], { axis: 0 });
+    } else {
+      // no int8 form (a decoded power of two reached +128): the weights DequantizeLinear would give, as fp32
+      f32Init(`${n.name}_weight_dequantized`, dims, Float32Array.from(w, (v, i) => v * n.weightScale[Math.floor(i / per)]!));
+    }
     const bq = i32Init(`${n.name}_bias_quantized`, [m], n.bias);
     const bs = f32Init(`${n.name}_bias_scale`, [m], Array.from(n.weightScale, (s) => xq.scale * s));
     const bz = i32Init(`${n.name}_bias_zero_point`, [m], new Int32Array(m));
@@ -193,7 +206,7 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
       case 'conv': {
         const gm = n.geometry;
         const cg = gm.c / gm.group;
-        const oihw = new Int8Array(n.weights.length); // OHWI -> OIHW
+        const oihw = new (n.weights.constructor as Int8ArrayConstructor | Int16ArrayConstructor)(n.weights.length); // OHWI -> OIHW
         for (let o = 0; o < gm.m; o++) for (let i = 0; i < gm.kh; i++) for (let j = 0; j < gm.kw; j++) for (let ic = 0; ic < cg; ic++)
           oihw[((o * cg + ic) * gm.kh + i) * gm.kw + j] = n.weights[((o * gm.kh + i) * gm.kw + j) * cg + ic]!;
         const [w, b] = weightsAndBias(n, [gm.m, cg, gm.kh, gm.kw], oihw, qvalue(x).q);
@@ -292,7 +305,7 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
       node: nodes,
     },
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model as InstanceType<P['ModelProto']>)).finish();
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model as import('onnx-proto').onnx.ModelProto)).finish();
 }
 
 /** Little-endian bytes of a typed array (copied into a fresh buffer). */

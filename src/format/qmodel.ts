@@ -20,13 +20,20 @@
 //     the op's scalar fields). Every array of a node (weights, weightScale, bias, requant.mult,
 //     requant.shift) is a reference {"t": [offset, count]} into the TENSORS section.
 //  4. TENSORS section: the arrays, each starting 16-byte aligned relative to the section:
-//     weights int8, bias int32, weightScale float32, mult int32, shift int32.
+//     weights int8, bias int32, weightScale float32, mult int32, shift int32, and for a
+//     power-of-two layer (node field "pot": {"rule", "bits", "codes"}, no "weights") its codes
+//     bit-packed: code i occupies bits [i*bits, (i+1)*bits) of a little-endian bit stream
+//     (bit 0 of byte 0 first), ceil(n*bits/8) bytes, unused high bits of the last byte zero.
+//     A code is a sign bit (the top bit) + magnitude (0 = zero weight, else exponent + 1):
+//     bits 5: exponents 0..7; bits 4: exponents 0..6. The reader decodes them to the weights.
+//     Version 1.1 added power-of-two layers; a 1.0 file is a 1.1 file without them.
 //
 // A reader validates everything before use: sizes, offsets, alignment, the checksum, every
 // reference, every node's array lengths against its geometry, value references, parameter
 // ranges. A file that fails any check is rejected with a one-line FormatError.
 
-import type { ChannelRequant, Conv2dGeometry, QGraph, QNode, QParams, QValue } from '../ir/qgraph.js';
+import type { ChannelRequant, Conv2dGeometry, PotRounding, PotWeights, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
+import { decodePot } from '../quant/quantize-pot.js';
 import { crc32 } from './crc32.js';
 
 export class FormatError extends Error {
@@ -35,7 +42,7 @@ export class FormatError extends Error {
 
 export const MAGIC = [0x44, 0x42, 0x4c, 0x51];
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 0;
+export const VERSION_MINOR = 1;
 const HEADER_BYTES = 32;
 const SECTION_BYTES = 16;
 const MAX_SECTIONS = 16;
@@ -44,8 +51,29 @@ const MAX_FILE_BYTES = 1 << 30;
 const SECTION_GRAPH = 1;
 const SECTION_TENSORS = 2;
 
-type ArrayKind = 'i8' | 'i32' | 'f32';
-const ITEM: Record<ArrayKind, number> = { i8: 1, i32: 4, f32: 4 };
+type ArrayKind = 'u8' | 'i8' | 'i32' | 'f32';
+const ITEM: Record<ArrayKind, number> = { u8: 1, i8: 1, i32: 4, f32: 4 };
+
+/** Packs codes of `bits` bits into a little-endian bit stream. */
+export function packCodes(codes: Uint8Array, bits: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil((codes.length * bits) / 8));
+  for (let i = 0, bit = 0; i < codes.length; i++, bit += bits) {
+    const v = codes[i]! << (bit & 7);
+    out[bit >> 3]! |= v & 0xff;
+    if ((bit & 7) + bits > 8) out[(bit >> 3) + 1]! |= v >> 8;
+  }
+  return out;
+}
+
+export function unpackCodes(packed: Uint8Array, count: number, bits: number): Uint8Array {
+  const out = new Uint8Array(count);
+  const mask = (1 << bits) - 1;
+  for (let i = 0, bit = 0; i < count; i++, bit += bits) {
+    const lo = packed[bit >> 3]!, hi = (bit & 7) + bits > 8 ? packed[(bit >> 3) + 1]! : 0;
+    out[i] = ((lo | (hi << 8)) >> (bit & 7)) & mask;
+  }
+  return out;
+}
 
 export function isQModel(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && MAGIC.every((b, i) => bytes[i] === b);
@@ -59,7 +87,7 @@ const align16 = (v: number) => (v + 15) & ~15;
 export function writeQModel(q: QGraph): Uint8Array {
   const chunks: Uint8Array[] = [];
   let tensorBytes = 0;
-  const put = (a: Int8Array | Int32Array | Float32Array) => {
+  const put = (a: Uint8Array | Int8Array | Int32Array | Float32Array) => {
     const off = tensorBytes;
     chunks.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     tensorBytes = align16(off + a.byteLength);
@@ -70,8 +98,11 @@ export function writeQModel(q: QGraph): Uint8Array {
     switch (n.op) {
       case 'conv':
       case 'gemm': {
-        const { weights, weightScale, bias, requant, ...rest } = n;
-        return { ...rest, weights: put(weights), weightScale: put(weightScale), bias: put(bias), requant: { mult: put(requant.mult), shift: put(requant.shift) } };
+        const { weights, weightScale, bias, requant, pot, ...rest } = n;
+        const w = pot
+          ? { pot: { rule: pot.rule, bits: pot.bits, codes: put(packCodes(pot.codes, pot.bits)) } }
+          : { weights: put(weights as Int8Array) };
+        return { ...rest, ...w, weightScale: put(weightScale), bias: put(bias), requant: { mult: put(requant.mult), shift: put(requant.shift) } };
       }
       default:
         return n;
@@ -197,13 +228,13 @@ class GraphReader {
     return this.arr(v, what, 8).map((x, i) => this.str(x, `${what}[${i}]`));
   }
 
-  private tensor<K extends ArrayKind>(v: unknown, kind: K, count: number, what: string): K extends 'i8' ? Int8Array : K extends 'i32' ? Int32Array : Float32Array {
+  private tensor<K extends ArrayKind>(v: unknown, kind: K, count: number, what: string): K extends 'u8' ? Uint8Array : K extends 'i8' ? Int8Array : K extends 'i32' ? Int32Array : Float32Array {
     const t = this.arr(this.obj(v, what).t, `${what}.t`, 2);
     const off = this.int(t[0], `${what} offset`, 0), n = this.int(t[1], `${what} count`, 0);
     if (n !== count) this.fail(`${what} has ${n} values, its node needs ${count}`);
     if (off % 16 !== 0 || off + n * ITEM[kind] > this.tensors.length) this.fail(`${what} [${off}, +${n * ITEM[kind]}) is outside the TENSORS section or misaligned`);
     const bytes = this.tensors.slice(off, off + n * ITEM[kind]); // copy: aligned, owned
-    const out = kind === 'i8' ? new Int8Array(bytes.buffer) : kind === 'i32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
+    const out = kind === 'u8' ? bytes : kind === 'i8' ? new Int8Array(bytes.buffer) : kind === 'i32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
     return out as never;
   }
 
@@ -221,6 +252,32 @@ class GraphReader {
       if (shift[i]! < 1 || shift[i]! > 62) this.fail(`${what}.shift[${i}] out of range`);
     }
     return { mult, shift };
+  }
+
+  /** int8 "weights", or a "pot" object whose packed codes are validated and decoded. */
+  private layerWeights(o: Record<string, unknown>, count: number, what: string): { weights: QWeights; pot?: PotWeights } {
+    if (o.pot === undefined) {
+      const weights = this.tensor(o.weights, 'i8', count, `${what} weights`);
+      if (weights.includes(-128)) this.fail(`${what} weights must lie in [-127, 127]`);
+      return { weights };
+    }
+    if (o.weights !== undefined) this.fail(`${what} has both int8 weights and power-of-two codes`);
+    const p = this.obj(o.pot, `${what} pot`);
+    const rule = p.rule as PotRounding;
+    if (rule !== 'log' && rule !== 'linear' && rule !== 'floor') this.fail(`${what} pot.rule must be log, linear or floor`);
+    const bits = this.int(p.bits, `${what} pot.bits`, 4, 5) as 4 | 5;
+    if (bits !== (rule === 'floor' ? 4 : 5)) this.fail(`${what}: rule '${rule}' uses ${rule === 'floor' ? 4 : 5}-bit codes, not ${bits}`);
+    const packed = this.tensor(p.codes, 'u8', Math.ceil((count * bits) / 8), `${what} pot.codes`);
+    if ((count * bits) % 8 !== 0 && packed[packed.length - 1]! >> ((count * bits) % 8) !== 0) this.fail(`${what} pot.codes has stray bits after the last code`);
+    const codes = unpackCodes(packed, count, bits);
+    const signBit = 1 << (bits - 1), maxMag = bits === 5 ? 8 : 7;
+    const weights = new Int16Array(count);
+    for (let i = 0; i < count; i++) {
+      const mag = codes[i]! & (signBit - 1);
+      if (mag > maxMag || (mag === 0 && codes[i] !== 0)) this.fail(`${what} pot code ${i} (${codes[i]}) is not a valid ${bits}-bit code`);
+      weights[i] = decodePot(codes[i]!, bits);
+    }
+    return { weights, pot: { rule, bits, codes } };
   }
 
   private geometry(v: unknown, what: string, withM: boolean): Conv2dGeometry {
@@ -284,7 +341,7 @@ class GraphReader {
           sizes(h * w * c, oh * ow * m);
           const lo = qmin(), hi = qmax();
           if (lo > hi) this.fail(`${what}: qmin > qmax`);
-          return { ...base, op: 'conv', geometry, weights: this.tensor(o.weights, 'i8', m * kh * kw * (c / group), `${what} weights`),
+          return { ...base, op: 'conv', geometry, ...this.layerWeights(o, m * kh * kw * (c / group), what),
             weightScale: this.tensor(o.weightScale, 'f32', m, `${what} weightScale`), bias: this.tensor(o.bias, 'i32', m, `${what} bias`),
             requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi };
         }
@@ -294,7 +351,7 @@ class GraphReader {
           sizes(k, m);
           const lo = qmin(), hi = qmax();
           if (lo > hi) this.fail(`${what}: qmin > qmax`);
-          return { ...base, op: 'gemm', k, m, weights: this.tensor(o.weights, 'i8', m * k, `${what} weights`),
+          return { ...base, op: 'gemm', k, m, ...this.layerWeights(o, m * k, what),
             weightScale: this.tensor(o.weightScale, 'f32', m, `${what} weightScale`), bias: this.tensor(o.bias, 'i32', m, `${what} bias`),
             requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi };
         }

@@ -35,17 +35,35 @@ export interface Conv2dGeometry {
   oh: number; ow: number;
 }
 
+/**
+ * Level two: the layer's weights are signed powers of two. `codes` holds one code per weight
+ * (same order as `weights`): sign bit + magnitude field, magnitude 0 = zero, else exponent + 1.
+ * 5-bit codes: bit 4 sign, bits 0-3 magnitude (exponents 0..7); 4-bit: bit 3 sign, bits 0-2
+ * (exponents 0..6). `weights` then holds the decoded values (+-2^e, up to +-128, so Int16Array).
+ */
+export interface PotWeights {
+  rule: PotRounding;
+  bits: 4 | 5;
+  codes: Uint8Array;
+}
+
+export type PotRounding = 'log' | 'linear' | 'floor';
+
 interface QNodeBase {
   name: string;
   inputs: string[];
   outputs: string[];
 }
 
+/** Integer weights: int8 codes, or the decoded values of power-of-two codes (which reach +-128). */
+export type QWeights = Int8Array | Int16Array;
+
 /** y = clamp(zy + requant(bias[m] + sum (x - zx) * w), qmin, qmax); weights OHWI [m][kh][kw][c/group]. */
 export interface QConv extends QNodeBase {
   op: 'conv';
   geometry: Conv2dGeometry;
-  weights: Int8Array;
+  weights: QWeights;
+  pot?: PotWeights;
   weightScale: Float32Array;
   bias: Int32Array;
   requant: ChannelRequant;
@@ -58,7 +76,8 @@ export interface QGemm extends QNodeBase {
   op: 'gemm';
   k: number;
   m: number;
-  weights: Int8Array;
+  weights: QWeights;
+  pot?: PotWeights;
   weightScale: Float32Array;
   bias: Int32Array;
   requant: ChannelRequant;

@@ -118,14 +118,10 @@ export function quantizeInt8(g: Graph, ranges: RangeTable, opts: QuantizeInt8Opt
         const { c, h, w: wd, m, kh, kw, strideH, strideW, dilationH, dilationW, group, oh, ow } = geo;
         const geometry: Conv2dGeometry = { c, h, w: wd, m, kh, kw, strideH, strideW, dilationH, dilationW, group, oh, ow,
           padTop: geo.pads[0], padLeft: geo.pads[1], padBottom: geo.pads[2], padRight: geo.pads[3] };
-        const cg = c / group;
-        const wq = quantizeWeights(w.data as Float32Array, m, !!opts.perTensor, `node '${n.name}'`);
-        const ohwi = new Int8Array(wq.q.length); // OIHW -> OHWI
-        for (let o = 0; o < m; o++) for (let ic = 0; ic < cg; ic++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++)
-          ohwi[((o * kh + i) * kw + j) * cg + ic] = wq.q[((o * cg + ic) * kh + i) * kw + j]!;
+        const wq = quantizeWeights(toOhwi(w), m, !!opts.perTensor, `node '${n.name}'`);
         const out = outputOf(n);
         define(out.name, out.q);
-        nodes.push({ op: 'conv', name: n.name, inputs: [x.name], outputs: [out.name], geometry, weights: ohwi, weightScale: wq.scale,
+        nodes.push({ op: 'conv', name: n.name, inputs: [x.name], outputs: [out.name], geometry, weights: wq.q, weightScale: wq.scale,
           bias: quantizeBias(b?.data as Float32Array | undefined, m, x.q.scale, wq.scale, n), requant: channelRequant(x.q.scale, wq.scale, out.q.scale, n),
           qmin: out.qmin, qmax: out.qmax });
         break;
@@ -134,14 +130,12 @@ export function quantizeInt8(g: Graph, ranges: RangeTable, opts: QuantizeInt8Opt
       case 'MatMul': {
         const x = qv(n.inputs[0]!);
         if (x.shape.length !== 1) fail(n, `input must be [N, K] (flattened), got per-image shape [${x.shape}]`);
-        const a = (n.op === 'Gemm' ? n.attrs : { alpha: 1, beta: 1, transA: false, transB: false }) as GemmAttrs;
+        const a = n.op === 'Gemm' ? (n.attrs as GemmAttrs) : GEMM_DEFAULTS;
         if (a.transA) fail(n, 'transA=1 has no integer kernel');
         const B = g.constants.get(n.inputs[1]!) ?? fail(n, 'the weight matrix must be constant');
         if (B.shape.length !== 2) fail(n, 'the weight matrix must be 2-D');
         const k = x.shape[0]!, m = a.transB ? B.shape[0]! : B.shape[1]!;
-        const wf = new Float32Array(m * k); // [m][k]
-        const bd = B.data as Float32Array;
-        for (let o = 0; o < m; o++) for (let p = 0; p < k; p++) wf[o * k + p] = a.alpha * (a.transB ? bd[o * k + p]! : bd[p * m + o]!);
+        const wf = gemmWeights(B, a);
         const C = n.inputs[2] ? g.constants.get(n.inputs[2]) ?? fail(n, 'C must be constant') : undefined;
         let bias: Float32Array | undefined;
         if (C) {
@@ -245,6 +239,41 @@ export function quantizeInt8(g: Graph, ranges: RangeTable, opts: QuantizeInt8Opt
     return { name: o.name, shape: o.shape.slice(1), quantized: v.name };
   });
   return { name: g.name, input: { name: inp.name, shape: inp.shape.slice(1), q: inQ.q, quantized: inQ.name }, outputs, values, nodes };
+}
+
+/** Conv weights OIHW -> OHWI (the integer kernels' order). */
+export function toOhwi(w: Tensor): Float32Array {
+  const [m, cg, kh, kw] = w.shape as [number, number, number, number];
+  const src = w.data as Float32Array, out = new Float32Array(src.length);
+  for (let o = 0; o < m; o++) for (let ic = 0; ic < cg; ic++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++)
+    out[((o * kh + i) * kw + j) * cg + ic] = src[((o * cg + ic) * kh + i) * kw + j]!;
+  return out;
+}
+
+/** Gemm/MatMul weights as [m][k] rows with alpha applied. */
+export function gemmWeights(B: Tensor, a: GemmAttrs): Float32Array {
+  const bd = B.data as Float32Array;
+  const [r, c] = B.shape as [number, number];
+  const m = a.transB ? r : c, k = a.transB ? c : r;
+  const wf = new Float32Array(m * k);
+  for (let o = 0; o < m; o++) for (let p = 0; p < k; p++) wf[o * k + p] = a.alpha * (a.transB ? bd[o * k + p]! : bd[p * m + o]!);
+  return wf;
+}
+
+const GEMM_DEFAULTS: GemmAttrs = { alpha: 1, beta: 1, transA: false, transB: false };
+
+/** The float weights of each weight layer of a QGraph, in the QNode's order (for scale re-fit). */
+export function layerFloatWeights(g: Graph, q: QGraph): Map<string, Float32Array> {
+  const byName = new Map(g.nodes.map((n) => [n.name, n]));
+  const out = new Map<string, Float32Array>();
+  for (const n of q.nodes) {
+    if (n.op !== 'conv' && n.op !== 'gemm') continue;
+    const f = byName.get(n.name);
+    const w = f && g.constants.get(f.inputs[1]!);
+    if (!f || !w) throw new QuantizationError(`layer '${n.name}' is not in the float graph`);
+    out.set(n.name, n.op === 'conv' ? toOhwi(w) : gemmWeights(w, f.op === 'Gemm' ? (f.attrs as GemmAttrs) : GEMM_DEFAULTS));
+  }
+  return out;
 }
 
 function quantizeBias(b: Float32Array | undefined, m: number, sx: number, sw: Float32Array, n: Node): Int32Array {

@@ -14,7 +14,7 @@ export interface F32ExecutorOptions {
   /** Wasm engine for the convolutions; omit to run the plain TypeScript reference. */
   engine?: Engine;
   /** Called after each node with its output (calibration observers). */
-  observe?: (node: Node, outputs: readonly Tensor[]) => void;
+  observe?: (node: Node, outputs: readonly Tensor[], inputs: readonly (Tensor | undefined)[]) => void;
 }
 
 export class F32Executor {
@@ -45,7 +45,7 @@ export class F32Executor {
         throw e;
       }
       n.outputs.forEach((o, k) => env.set(o, outs[k]!));
-      this.opts.observe?.(n, outs);
+      this.opts.observe?.(n, outs, ins);
       for (const v of n.inputs) if (v && this.lastUse.get(v) === i && !g.constants.has(v)) env.delete(v);
     });
     const result: Record<string, Tensor> = {};

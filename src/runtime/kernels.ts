@@ -273,7 +273,7 @@ function checkGeometry(op: string, g: Omit<Conv2dGeometry, "m" | "group"> & { m?
  * QS8_GEMM_NR-channel blocks: int16 weights, K padded to kPad with zeros, bias folded with -zx * sum(w).
  */
 function packBlocks(
-  weights: Int8Array, bias: Int32Array, mult: ArrayLike<number>, shift: ArrayLike<number>,
+  weights: ArrayLike<number>, bias: Int32Array, mult: ArrayLike<number>, shift: ArrayLike<number>,
   groups: number, mg: number, k: number, kPad: number, zx: number,
 ): Uint8Array {
   const blocks = Math.ceil(mg / QS8_GEMM_NR);

@@ -52,8 +52,8 @@ describe('doubleq quantize', () => {
     expect(i.kind).toBe('int8');
     expect(i.totals.macs).toBe(40_551_040);
     const act = 16 * 32 * 32; // the largest activation, bytes at batch 1
-    expect(i.integer.arenaBytes).toBeLessThanOrEqual(3 * (act + 16)); // two live + the shortcut, each padded
-    expect(i.integer.arenaBytes).toBeGreaterThanOrEqual(3 * act);
+    expect(i.totals.arenaBytes).toBeLessThanOrEqual(3 * (act + 16)); // two live + the shortcut, each padded
+    expect(i.totals.arenaBytes).toBeGreaterThanOrEqual(3 * act);
   });
 
   it('every calibration method and per-tensor weights produce a working model', () => {
@@ -112,7 +112,8 @@ describe('doubleq quantize: bad input', () => {
     expect(failure('quantize', join(tmp, 'avg.onnx'), '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'a.dq')))
       .toBe("doubleq: node 'avg' (AveragePool): this op has no integer kernel");
     const i = JSON.parse(cli('inspect', join(tmp, 'avg.onnx'), '--json').out);
-    expect(i.integer.unsupported).toBe("node 'avg' (AveragePool): this op has no integer kernel");
+    expect(i.totals.arenaBytes).toBeNull();
+    expect(i.integerUnsupported).toBe("node 'avg' (AveragePool): this op has no integer kernel");
   });
 
   it('a damaged .dq gets a one-line error', () => {
@@ -122,5 +123,46 @@ describe('doubleq quantize: bad input', () => {
     writeFileSync(join(tmp, 'cut.dq'), b.subarray(0, b.length - 10));
     expect(failure('eval', join(tmp, 'cut.dq'), '--data', TEST_BIN, '--format', 'cifar10')).toMatch(/invalid \.dq model: the header declares/);
     expect(failure('quantize', out, '--calib', CALIB, '--format', 'cifar10', '--out', join(tmp, 'again.dq'))).toMatch(/already a quantized \.dq model/);
+  });
+});
+
+describe('doubleq quantize --pot (level two)', () => {
+  it('all-layer DoubleQ: 37.50 % below 8-bit, inspect shows both conventions, whole model = file size', () => {
+    const out = join(tmp, 'pot.dq');
+    const r = cli('quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '100', ...NORM, '--out', out, '--pot', 'all', '--rounding', 'log', '--bias-correction', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.potLayers).toHaveLength(20);
+    expect(j.savingVsInt8Pct).toBe(37.5);
+    expect(j).toMatchObject({ out, rounding: 'log', biasCorrection: true, refitScale: false });
+    const i = JSON.parse(cli('inspect', out, '--json').out);
+    expect(i.totals.kernelWeightBits).toEqual({ float32: 32 * 268_336, int8: 8 * 268_336, actual: 5 * 268_336 });
+    expect(i.totals.savingVsInt8Pct).toBe(37.5);
+    expect(i.totals.wholeModelBytes).toBe(statSync(out).size);
+    expect(i.totals.fileBytes).toBe(statSync(out).size);
+    expect(i.layers.filter((l: { format: string }) => l.format === 'pot')).toHaveLength(20);
+    expect(i.layers.find((l: { name: string }) => l.name === '/linear/Gemm').weightBits).toBe(640 * 5);
+    const text = cli('inspect', out).out;
+    expect(text).toMatch(/kernel weights only: .* 37\.50 % saved vs 8-bit/);
+    expect(text).toMatch(/whole model: [\d,]+ bytes = /);
+    const e = JSON.parse(cli('eval', out, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '200', ...NORM, '--json').out);
+    expect(e.modelKind).toBe('int8+pot');
+    expect(e.top1).toBeGreaterThan(75);
+  });
+
+  it('floor rule gives 4-bit codes (50 %); a layer list picks layers', () => {
+    const f = JSON.parse(cli('quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '20', ...NORM, '--out', join(tmp, 'f.dq'), '--pot', 'all', '--rounding', 'floor', '--json').out);
+    expect(f.savingVsInt8Pct).toBe(50);
+    const l = JSON.parse(cli('quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '20', ...NORM, '--out', join(tmp, 'l.dq'),
+      '--pot', '/layer3/layer3.2/conv1/Conv,/layer3/layer3.2/conv2/Conv', '--json').out);
+    expect(l.potLayers).toEqual(['/layer3/layer3.2/conv1/Conv', '/layer3/layer3.2/conv2/Conv']);
+    expect(l.savingVsInt8Pct).toBeCloseTo((100 * 3 * 2 * 36_864) / (8 * 268_336), 10);
+  });
+
+  it('bad level-two flags', () => {
+    const a = ['quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'b.dq')];
+    expect(failure(...a, '--pot', 'conv99')).toMatch(/^doubleq: --pot: no layer named 'conv99' \(layers: /);
+    expect(failure(...a, '--pot', 'all', '--rounding', 'ceil')).toBe("doubleq: --rounding must be one of log, linear, floor, got 'ceil'");
+    expect(failure(...a, '--rounding', 'log')).toBe('doubleq: --rounding, --refit-scale and --bias-correction go with --pot');
   });
 });

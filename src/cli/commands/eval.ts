@@ -32,7 +32,8 @@ export function normalizationFlags(inputShape: readonly number[], o: { mean?: st
 
 export interface EvalReport extends EvalResult {
   model: string;
-  modelKind: 'float32' | 'int8';
+  /** float32, int8, or int8+pot when some layers have power-of-two weights */
+  modelKind: 'float32' | 'int8' | 'int8+pot';
   data: string;
   format: string;
   engine: string;
@@ -53,7 +54,8 @@ export async function evalModel(model: string, o: EvalFlags, showProgress: boole
   try {
     const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : engine ? quantizedClassifier(m.q, engine, batch) : referenceQClassifier(m.q);
     const r = await evaluate(classifier, data, { batch, limit, onProgress: (d, t) => bar.update(d, t) });
-    const kind = m.kind === 'float' ? 'float32' : 'int8';
+    const pot = m.kind === 'quantized' ? m.q.nodes.filter((n) => (n.op === 'conv' || n.op === 'gemm') && n.pot).length : 0;
+    const kind = m.kind === 'float' ? 'float32' : pot ? 'int8+pot' : 'int8';
     return { model, modelKind: kind, data: o.data, format, engine: engine ? (engine.simd ? 'wasm-simd' : 'wasm-scalar') : 'reference', ...r, imagesPerSecond: r.total / r.seconds };
   } finally {
     bar.stop();

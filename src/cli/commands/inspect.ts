@@ -1,30 +1,42 @@
 import type { Command } from 'commander';
 import type { Graph } from '../../ir/graph.js';
 import type { QGraph } from '../../ir/qgraph.js';
-import { summarize, summarizeQ, type GraphSummary } from '../../ir/summary.js';
+import { summarize, summarizeQ, type LayerSummary } from '../../ir/summary.js';
 import { importOnnx } from '../../onnx/import.js';
+import { memoryReport, type KernelWeightBits, type WeightFormat, type WholeModelBytes } from '../../plan/memory-report.js';
 import { plan } from '../../plan/planner.js';
 import { quantizeInt8 } from '../../quant/quantize-int8.js';
 import { loadAnyModel } from '../io.js';
 
-export interface InspectReport extends GraphSummary {
+export interface InspectLayer extends LayerSummary {
+  format: WeightFormat;
+  /** kernel weight bits in the layer's format (0 for layers without weights) */
+  weightBits: number;
+}
+
+export interface InspectReport {
   model: string;
   kind: 'float32' | 'int8';
   batch: number;
   inputs: { name: string; dtype: string; shape: number[] }[];
   outputs: { name: string; dtype: string; shape: number[] }[];
   foldedBatchNorm: boolean;
-  /** Activation arena of the integer executor at batch 1 (bytes), or why the model has no integer path. */
-  integer: { arenaBytes: number } | { unsupported: string };
-}
-
-/** Arena of the integer plan; for a float graph, planned on a placeholder quantization (shapes only). */
-function integerArena(quantized: () => QGraph): InspectReport['integer'] {
-  try {
-    return { arenaBytes: plan(quantized(), 1).arenaBytes };
-  } catch (e) {
-    return { unsupported: (e as Error).message };
-  }
+  layers: InspectLayer[];
+  totals: {
+    params: number;
+    macs: number;
+    kernelWeightBits: KernelWeightBits;
+    savingVsInt8Pct: number;
+    savingVsFloat32Pct: number;
+    wholeModelBytes: number;
+    fileBytes: number;
+    /** activation arena of the integer executor at batch 1; null when the model has no integer path */
+    arenaBytes: number | null;
+  };
+  wholeModel?: WholeModelBytes & { int8Bytes: number; savingVsInt8Pct: number };
+  potLayers: string[];
+  /** why the model has no integer path, if it has none */
+  integerUnsupported?: string;
 }
 
 /** Any range will do for planning: the arena depends on shapes only. */
@@ -32,30 +44,63 @@ function placeholderRanges(g: Graph): Map<string, { min: number; max: number }> 
   return new Map([...g.values.keys()].map((k) => [k, { min: -1, max: 1 }]));
 }
 
+const pct = (a: number, b: number) => 100 * (1 - a / b);
+
 export function inspectModel(path: string, foldBn: boolean): InspectReport {
   const m = loadAnyModel(path);
   if (m.kind === 'quantized') {
-    const q = m.q;
+    const q: QGraph = m.q;
+    const mem = memoryReport(q);
+    const byName = new Map(mem.layers.map((l) => [l.name, l]));
     const io = (name: string, shape: number[]) => ({ name, dtype: 'float32', shape: [1, ...shape] });
-    return { model: path, kind: 'int8', batch: 1, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)),
-      foldedBatchNorm: true, ...summarizeQ(q), integer: integerArena(() => q) };
+    const s = summarizeQ(q);
+    return {
+      model: path, kind: 'int8', batch: 1, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)), foldedBatchNorm: true,
+      layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0 })),
+      totals: { ...s.totals, kernelWeightBits: mem.kernelWeightBits, savingVsInt8Pct: mem.savingVsInt8Pct, savingVsFloat32Pct: mem.savingVsFloat32Pct,
+        wholeModelBytes: mem.wholeModel.total, fileBytes: m.fileBytes, arenaBytes: mem.arenaBytes },
+      wholeModel: { ...mem.wholeModel, int8Bytes: mem.wholeModelInt8Bytes, savingVsInt8Pct: mem.wholeModelSavingVsInt8Pct },
+      potLayers: mem.layers.filter((l) => l.format === 'pot').map((l) => l.name),
+    };
   }
   const model = m.model;
   const batch = model.fixedBatch ?? 1;
   const folded = model.graphFor(batch);
   const g = foldBn ? folded : importOnnx(model.onnx, { batch });
   const io = (v: { name: string; dtype: string; shape: readonly number[] }) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] });
-  return { model: path, kind: 'float32', batch, inputs: g.inputs.map(io), outputs: g.outputs.map(io), foldedBatchNorm: foldBn, ...summarize(g), integer: integerArena(() => quantizeInt8(folded, placeholderRanges(folded))) };
+  const s = summarize(g);
+  const kernelWeights = (name: string) => {
+    const n = g.nodes.find((x) => x.name === name)!;
+    if (n.op !== 'Conv' && n.op !== 'Gemm' && n.op !== 'MatMul') return 0;
+    return g.constants.get(n.inputs[1]!)?.data.length ?? 0;
+  };
+  const layers = s.layers.map((l) => ({ ...l, format: 'float32' as const, weightBits: 32 * kernelWeights(l.name) }));
+  const w = layers.reduce((a, l) => a + l.weightBits / 32, 0);
+  let arenaBytes: number | null = null, integerUnsupported: string | undefined;
+  try {
+    arenaBytes = plan(quantizeInt8(folded, placeholderRanges(folded)), 1).arenaBytes;
+  } catch (e) {
+    integerUnsupported = (e as Error).message;
+  }
+  return {
+    model: path, kind: 'float32', batch, inputs: g.inputs.map(io), outputs: g.outputs.map(io), foldedBatchNorm: foldBn, layers,
+    totals: { ...s.totals, kernelWeightBits: { float32: 32 * w, int8: 8 * w, actual: 32 * w }, savingVsInt8Pct: pct(32, 8), savingVsFloat32Pct: 0,
+      wholeModelBytes: m.fileBytes, fileBytes: m.fileBytes, arenaBytes },
+    potLayers: [],
+    ...(integerUnsupported ? { integerUnsupported } : {}),
+  };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+const bytes = (bits: number) => `${fmt(bits)} bits (${fmt(Math.ceil(bits / 8))} bytes)`;
 
 export function formatInspect(r: InspectReport): string {
-  const rows = r.layers.map((l) => [l.name, l.op, `[${l.outputShape.join(',')}]`, fmt(l.params), fmt(l.macs)]);
-  const head = ['layer', 'op', 'output', 'params', 'MACs/image'];
+  const rows = r.layers.map((l) => [l.name, l.op, `[${l.outputShape.join(',')}]`, fmt(l.params), fmt(l.macs), l.weightBits ? l.format : '', l.weightBits ? fmt(l.weightBits) : '']);
+  const head = ['layer', 'op', 'output', 'params', 'MACs/image', 'weights', 'weight bits'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((c, i) => (i >= 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
+  const line = (row: string[]) => row.map((c, i) => (i === 3 || i === 4 || i === 6 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
   const io = (v: { name: string; dtype: string; shape: number[] }) => `${v.name} ${v.dtype}[${v.shape.join(',')}]`;
+  const t = r.totals, k = t.kernelWeightBits;
   return [
     `model: ${r.model} (${r.kind})`,
     `inputs: ${r.inputs.map(io).join(', ')}   outputs: ${r.outputs.map(io).join(', ')}   (shapes at batch ${r.batch})`,
@@ -63,17 +108,25 @@ export function formatInspect(r: InspectReport): string {
     line(head),
     ...rows.map(line),
     '',
-    `total: ${r.layers.length} layers, ${fmt(r.totals.params)} parameters (${(r.totals.params / 1e6).toFixed(2)} M), ${fmt(r.totals.macs)} MACs per image (${(r.totals.macs / 1e6).toFixed(2)} M)${r.foldedBatchNorm && r.kind === 'float32' ? ', BatchNorm folded' : ''}`,
-    'arenaBytes' in r.integer
-      ? `integer executor: activation arena ${fmt(r.integer.arenaBytes)} bytes at batch 1${r.kind === 'float32' ? ' (after quantization)' : ''}`
-      : `integer executor: not available: ${r.integer.unsupported}`,
+    `total: ${r.layers.length} layers, ${fmt(t.params)} parameters (${(t.params / 1e6).toFixed(2)} M), ${fmt(t.macs)} MACs per image (${(t.macs / 1e6).toFixed(2)} M)${r.foldedBatchNorm && r.kind === 'float32' ? ', BatchNorm folded' : ''}`,
+    `kernel weights only: float32 ${bytes(k.float32)}, int8 ${bytes(k.int8)}, this model ${bytes(k.actual)}: ` +
+      `${t.savingVsInt8Pct.toFixed(2)} % saved vs 8-bit, ${t.savingVsFloat32Pct.toFixed(2)} % vs float32` +
+      (r.potLayers.length ? ` (${r.potLayers.length} power-of-two layers)` : ''),
+    r.wholeModel
+      ? `whole model: ${fmt(r.wholeModel.total)} bytes = ${fmt(r.wholeModel.kernelWeights)} weights/codes + ${fmt(r.wholeModel.biases)} biases + ${fmt(r.wholeModel.scales)} weight scales + ` +
+        `${fmt(r.wholeModel.requant)} requantization + ${fmt(r.wholeModel.other)} header, graph, zero points, alignment; on disk ${fmt(t.fileBytes)} bytes; ` +
+        `all-int8 equivalent ${fmt(r.wholeModel.int8Bytes)} bytes (${r.wholeModel.savingVsInt8Pct.toFixed(2)} % saved)`
+      : `whole model: ${fmt(t.fileBytes)} bytes on disk (ONNX)`,
+    t.arenaBytes !== null
+      ? `integer executor: activation arena ${fmt(t.arenaBytes)} bytes at batch 1${r.kind === 'float32' ? ' (after quantization)' : ''}`
+      : `integer executor: not available: ${r.integerUnsupported}`,
   ].join('\n');
 }
 
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('list the layers of a model with op, output shape, parameters and MACs, and the totals')
+    .description('layers with op, output shape, parameters, MACs and weight format; memory in both conventions; the activation arena')
     .argument('<model>', 'model file (.onnx or .dq)')
     .option('--fold-bn', 'show the graph after folding BatchNormalization into Conv')
     .option('--json', 'print one JSON object on stdout')

@@ -3,7 +3,11 @@ import type { Command } from 'commander';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import { writeQModel } from '../../format/qmodel.js';
 import { calibrate, CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
-import { checkFiniteConstants, quantizeInt8 } from '../../quant/quantize-int8.js';
+import type { PotRounding } from '../../ir/qgraph.js';
+import { memoryReport } from '../../plan/memory-report.js';
+import { correctPotBias } from '../../quant/bias-correction.js';
+import { checkFiniteConstants, layerFloatWeights, quantizeInt8 } from '../../quant/quantize-int8.js';
+import { POT_ROUNDINGS, quantizePot, resolveLayers } from '../../quant/quantize-pot.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { loadModel, parseIntFlag, UsageError } from '../io.js';
 import { progress } from '../progress.js';
@@ -21,6 +25,10 @@ export interface QuantizeFlags {
   std?: string;
   out: string;
   json?: boolean;
+  pot?: string;
+  rounding?: string;
+  refitScale?: boolean;
+  biasCorrection?: boolean;
 }
 
 export interface QuantizeReport {
@@ -33,6 +41,12 @@ export interface QuantizeReport {
   layers: number;
   weightBytes: number;
   fileBytes: number;
+  potLayers: string[];
+  rounding?: PotRounding;
+  refitScale: boolean;
+  biasCorrection: boolean;
+  /** kernel weights only, against 8-bit, percent */
+  savingVsInt8Pct: number;
   seconds: number;
 }
 
@@ -47,6 +61,10 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
     if (!/^\d+(\.\d+)?$/.test(o.percentile) || !(percentile > 50 && percentile <= 100)) throw new UsageError(`--percentile must be a number in (50, 100], got '${o.percentile}'`);
   }
   const limit = o.calibLimit === undefined ? 1000 : parseIntFlag(o.calibLimit, '--calib-limit');
+  const potSpec = o.pot ?? 'none';
+  const rule = (o.rounding ?? 'log') as PotRounding;
+  if (!POT_ROUNDINGS.includes(rule)) throw new UsageError(`--rounding must be one of ${POT_ROUNDINGS.join(', ')}, got '${o.rounding}'`);
+  if (potSpec === 'none' && (o.rounding || o.refitScale || o.biasCorrection)) throw new UsageError('--rounding, --refit-scale and --bias-correction go with --pot');
   const format = parseDatasetFormat(o.format);
   const m = loadModel(model);
   const norm = normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format);
@@ -60,25 +78,40 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   } finally {
     bar.stop();
   }
-  const q = quantizeInt8(m.graphFor(m.fixedBatch ?? 1), ranges, { perTensor: !!o.perTensor });
+  const g = m.graphFor(m.fixedBatch ?? 1);
+  let q = quantizeInt8(g, ranges, { perTensor: !!o.perTensor });
+  const potLayers = resolveLayers(q, potSpec);
+  if (potLayers.size > 0) {
+    const floatWeights = layerFloatWeights(g, q);
+    q = quantizePot(q, potLayers, { rule, refitScale: !!o.refitScale, floatWeights });
+    if (o.biasCorrection) {
+      const bc = progress('bias correction', showProgress);
+      try {
+        q = await correctPotBias(q, m, floatWeights, await openDataset(o.calib, format, { norm, labels: o.labels }), { limit, engine, onProgress: (d, t) => bc.update(d, t) });
+      } finally {
+        bc.stop();
+      }
+    }
+  }
   const bytes = writeQModel(q);
+  const mem = memoryReport(q, bytes);
   try {
     writeFileSync(o.out, bytes);
   } catch (e) {
     throw new UsageError(`cannot write ${o.out}: ${(e as Error).message}`);
   }
-  let weightBytes = 0;
-  for (const n of q.nodes) if (n.op === 'conv' || n.op === 'gemm') weightBytes += n.weights.length;
   return {
     model, out: o.out, calibration: method, percentile, perTensor: !!o.perTensor, calibImages: Math.min(limit, data.size),
-    layers: q.nodes.filter((n) => n.op === 'conv' || n.op === 'gemm').length, weightBytes, fileBytes: bytes.length, seconds: (performance.now() - t0) / 1000,
+    layers: mem.layers.length, weightBytes: mem.kernelWeightBits.actual / 8, fileBytes: bytes.length,
+    potLayers: mem.layers.filter((l) => l.format === 'pot').map((l) => l.name), rounding: potLayers.size ? rule : undefined,
+    refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection, savingVsInt8Pct: mem.savingVsInt8Pct, seconds: (performance.now() - t0) / 1000,
   };
 }
 
 export function registerQuantize(program: Command): void {
   program
     .command('quantize')
-    .description('8-bit static post-training quantization: calibrate activation ranges, write a packed .dq model')
+    .description('post-training quantization: 8-bit (level one), then power-of-two weights for chosen layers (level two); writes a packed .dq model')
     .argument('<model>', 'float model (.onnx)')
     .requiredOption('--calib <file>', "calibration data; for --format mnist the split ('train')")
     .requiredOption('--format <format>', 'cifar10 | npy | mnist')
@@ -90,11 +123,16 @@ export function registerQuantize(program: Command): void {
     .option('--per-tensor', 'one weight scale per layer instead of one per output channel')
     .option('--mean <a,b,c>', 'per-channel mean subtracted after pixel/255')
     .option('--std <a,b,c>', 'per-channel std divided after subtracting the mean')
+    .option('--pot <layers>', "level two: power-of-two weights for 'all', 'none' or a comma-separated list of layer names (see inspect)", 'none')
+    .option('--rounding <rule>', `power-of-two rounding rule: ${POT_ROUNDINGS.join(' | ')} (default log)`)
+    .option('--refit-scale', 'power-of-two layers: least-squares re-fit of each channel scale')
+    .option('--bias-correction', 'power-of-two layers: correct the output-mean shift on the calibration images')
     .option('--json', 'print one JSON object on stdout')
     .action(async (model: string, o: QuantizeFlags) => {
       const r = await quantizeCommand(model, o, !o.json);
       process.stdout.write(o.json ? JSON.stringify(r) + '\n' :
-        `wrote ${r.out}: ${r.layers} int8 layers, ${r.weightBytes.toLocaleString('en-US')} weight bytes, ${r.fileBytes.toLocaleString('en-US')} bytes on disk; ` +
+        `wrote ${r.out}: ${r.layers} layers (${r.potLayers.length} power-of-two${r.rounding ? `, ${r.rounding} rule${r.refitScale ? ', scale re-fit' : ''}${r.biasCorrection ? ', bias correction' : ''}` : ''}), ` +
+        `${r.weightBytes.toLocaleString('en-US')} kernel weight bytes (${r.savingVsInt8Pct.toFixed(2)} % below 8-bit), ${r.fileBytes.toLocaleString('en-US')} bytes on disk; ` +
         `${r.calibration}${r.percentile ? ` ${r.percentile}` : ''} calibration on ${r.calibImages} images, ${r.perTensor ? 'per-tensor' : 'per-channel'} weights, ${r.seconds.toFixed(1)} s\n`);
     });
 }

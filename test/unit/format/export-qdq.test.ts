@@ -101,6 +101,22 @@ describe('exportQdq on the 8-bit ResNet-20 (minmax, 200 calibration images)', ()
     await s.release();
   });
 
+  it('decoded power-of-two weights: int8 when they fit, fp32-dequantized (exact, unfused) for a layer holding +128', async () => {
+    const g = model.graphFor(1);
+    const last = q.nodes.filter((n) => n.op === 'conv').at(-1)!;
+    const widened: QGraph = { ...q, nodes: q.nodes.map((n) => (n.op === 'conv' || n.op === 'gemm' ? { ...n, weights: Int16Array.from(n.weights) } : n)) };
+    expect(Buffer.compare(exportQdq(g, widened), exportQdq(g, q))).toBe(0);
+
+    const w = Int16Array.from(last.weights);
+    w[w.indexOf(127)] = 128; // one weight of the last conv one step past the int8 range
+    const bytes = exportQdq(g, { ...q, nodes: q.nodes.map((n) => (n === last ? { ...n, weights: w } : n)) });
+    const inits = decodeOnnx(bytes).graph!.initializer!;
+    expect(inits.some((t) => t.name === `${last.name}_weight_quantized`)).toBe(false);
+    expect(inits.find((t) => t.name === `${last.name}_weight_dequantized`)!.dataType).toBe(1); // FLOAT
+    const { agree } = compare(ours, await ortLogits(bytes, images, N), N);
+    expect(agree).toBeGreaterThanOrEqual(0.97);
+  });
+
   it('declares the float model interface: input [batch, 3, 32, 32], output logits [batch, 10], opset 13', () => {
     const m = decodeOnnx(exportQdq(model.graphFor(1), q));
     expect(m.opsetImport!.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);

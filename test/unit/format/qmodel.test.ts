@@ -6,16 +6,20 @@ import { FormatError, readQModel, writeQModel } from '../../../src/format/qmodel
 import type { QGraph } from '../../../src/ir/qgraph.js';
 import { QExecutor } from '../../../src/runtime/q-executor.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
+import { quantizePot } from '../../../src/quant/quantize-pot.js';
 import type { Engine } from '../../../src/runtime/kernels.js';
 import { cifarImages, quantizedResnet20 } from '../../helpers/resnet.js';
 import { mulberry32 } from '../../helpers/rng.js';
 
-let engine: Engine, q: QGraph, file: Uint8Array;
+let engine: Engine, q: QGraph, file: Uint8Array, potFile: Uint8Array;
 
 beforeAll(async () => {
   engine = await loadEngine();
   ({ q } = await quantizedResnet20(engine, { calibImages: 50 }));
   file = writeQModel(q);
+  // half the layers power-of-two, 5-bit (log) codes
+  const layers = new Set(q.nodes.filter((n, i) => (n.op === 'conv' || n.op === 'gemm') && i % 2 === 0).map((n) => n.name));
+  potFile = writeQModel(quantizePot(q, layers, { rule: 'log' }));
 });
 
 function rejects(bytes: Uint8Array): string {
@@ -45,10 +49,21 @@ describe('.dq format', () => {
     expect(new QExecutor(back, engine, 3).runQuantized(x, 3)).toEqual(new QExecutor(q, engine, 3).runQuantized(x, 3));
   });
 
+  it('round trips power-of-two layers: codes bit-packed, decoded to the same weights', async () => {
+    const back = readQModel(potFile);
+    expect(writeQModel(back)).toEqual(potFile);
+    expect(potFile.length).toBeLessThan(file.length);
+    const pot = back.nodes.filter((n) => (n.op === 'conv' || n.op === 'gemm') && n.pot);
+    expect(pot.length).toBeGreaterThan(5);
+    const x = (await cifarImages('test.bin', 2)).images;
+    const orig = quantizePot(q, new Set(pot.map((n) => n.name)), { rule: 'log' });
+    expect(new QExecutor(back, engine, 2).runQuantized(x, 2)).toEqual(new QExecutor(orig, engine, 2).runQuantized(x, 2));
+  });
+
   it('starts with the documented header', () => {
     const dv = new DataView(file.buffer, file.byteOffset);
     expect(new TextDecoder().decode(file.subarray(0, 4))).toBe('DBLQ');
-    expect([dv.getUint16(4, true), dv.getUint16(6, true), dv.getUint32(8, true), dv.getUint32(16, true)]).toEqual([1, 0, 32, file.length]);
+    expect([dv.getUint16(4, true), dv.getUint16(6, true), dv.getUint32(8, true), dv.getUint32(16, true)]).toEqual([1, 1, 32, file.length]);
   });
 
   it('rejects truncated, padded, corrupted, wrong-version and foreign files', () => {
@@ -62,7 +77,7 @@ describe('.dq format', () => {
     expect(rejects(flipped)).toMatch(/checksum mismatch/);
     const v2 = file.slice();
     v2[4] = 2;
-    expect(rejects(v2)).toMatch(/format version 2\.0 is not supported/);
+    expect(rejects(v2)).toMatch(/format version 2\.1 is not supported/);
     expect(rejects(new TextEncoder().encode('PK\u0003\u0004 not a model at all, just some bytes'))).toMatch(/bad magic/);
   });
 
@@ -88,7 +103,8 @@ describe('.dq format', () => {
     const rng = mulberry32(2024);
     let rejected = 0;
     for (let k = 0; k < 3000; k++) {
-      const b = file.slice(0, rng() < 0.1 ? Math.floor(rng() * file.length) : file.length);
+      const src = k % 2 ? potFile : file;
+      const b = src.slice(0, rng() < 0.1 ? Math.floor(rng() * src.length) : src.length);
       const edits = 1 + Math.floor(rng() * 4);
       for (let e = 0; e < edits && b.length > 0; e++) {
         // mostly in the header, section table and JSON, where structure lives
