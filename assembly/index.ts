@@ -5,6 +5,8 @@ import {
   F32Conv2dParams,
   Qs8GavgpoolParams,
   Qs8MaxpoolParams,
+  Qs8PotwConv2dParams,
+  Qs8PotwGemmParams,
   Qs8Qc8wConv2dParams,
   Qs8Qc8wGemmParams,
   Qs8VaddParams,
@@ -21,6 +23,10 @@ import { qs8_qc8w_conv2d_minmax__scalar } from "./kernels/qs8-qc8w-conv2d/scalar
 import { qs8_qc8w_conv2d_minmax__wasmsimd } from "./kernels/qs8-qc8w-conv2d/wasmsimd";
 import { qs8_qc8w_gemm_minmax__scalar } from "./kernels/qs8-qc8w-gemm/scalar";
 import { qs8_qc8w_gemm_minmax__wasmsimd } from "./kernels/qs8-qc8w-gemm/wasmsimd";
+import { qs8_potw_conv2d_minmax__scalar } from "./kernels/qs8-potw-conv2d/scalar";
+import { qs8_potw_conv2d_minmax__wasmsimd } from "./kernels/qs8-potw-conv2d/wasmsimd";
+import { qs8_potw_gemm_minmax__scalar } from "./kernels/qs8-potw-gemm/scalar";
+import { qs8_potw_gemm_minmax__wasmsimd } from "./kernels/qs8-potw-gemm/wasmsimd";
 import { qs8_vadd_minmax__scalar } from "./kernels/qs8-vadd/scalar";
 import { qs8_vadd_minmax__wasmsimd } from "./kernels/qs8-vadd/wasmsimd";
 import { x8_strided_copy__scalar } from "./kernels/x8-strided-copy/scalar";
@@ -32,6 +38,8 @@ import { x8_to_nchw__wasmsimd } from "./kernels/x8-to-nchw/wasmsimd";
 export const F32_CONV2D_PARAMS_SIZE: i32 = offsetof<F32Conv2dParams>();
 export const QS8_QC8W_CONV2D_PARAMS_SIZE: i32 = offsetof<Qs8Qc8wConv2dParams>();
 export const QS8_QC8W_GEMM_PARAMS_SIZE: i32 = offsetof<Qs8Qc8wGemmParams>();
+export const QS8_POTW_CONV2D_PARAMS_SIZE: i32 = offsetof<Qs8PotwConv2dParams>();
+export const QS8_POTW_GEMM_PARAMS_SIZE: i32 = offsetof<Qs8PotwGemmParams>();
 export const QS8_VADD_PARAMS_SIZE: i32 = offsetof<Qs8VaddParams>();
 export const QS8_GAVGPOOL_PARAMS_SIZE: i32 = offsetof<Qs8GavgpoolParams>();
 export const QS8_MAXPOOL_PARAMS_SIZE: i32 = offsetof<Qs8MaxpoolParams>();
@@ -62,6 +70,22 @@ export function qs8_qc8w_gemm_minmax(params: Qs8Qc8wGemmParams): void {
     qs8_qc8w_gemm_minmax__wasmsimd(params);
   } else {
     qs8_qc8w_gemm_minmax__scalar(params);
+  }
+}
+
+export function qs8_potw_conv2d_minmax(params: Qs8PotwConv2dParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_potw_conv2d_minmax__wasmsimd(params);
+  } else {
+    qs8_potw_conv2d_minmax__scalar(params);
+  }
+}
+
+export function qs8_potw_gemm_minmax(params: Qs8PotwGemmParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_potw_gemm_minmax__wasmsimd(params);
+  } else {
+    qs8_potw_gemm_minmax__scalar(params);
   }
 }
 

@@ -45,6 +45,8 @@ export interface KernelExports {
   F32_CONV2D_PARAMS_SIZE: { readonly value: number };
   QS8_QC8W_CONV2D_PARAMS_SIZE: { readonly value: number };
   QS8_QC8W_GEMM_PARAMS_SIZE: { readonly value: number };
+  QS8_POTW_CONV2D_PARAMS_SIZE: { readonly value: number };
+  QS8_POTW_GEMM_PARAMS_SIZE: { readonly value: number };
   QS8_VADD_PARAMS_SIZE: { readonly value: number };
   QS8_GAVGPOOL_PARAMS_SIZE: { readonly value: number };
   QS8_MAXPOOL_PARAMS_SIZE: { readonly value: number };
@@ -54,6 +56,8 @@ export interface KernelExports {
   f32_conv2d(params: number): void;
   qs8_qc8w_conv2d_minmax(params: number): void;
   qs8_qc8w_gemm_minmax(params: number): void;
+  qs8_potw_conv2d_minmax(params: number): void;
+  qs8_potw_gemm_minmax(params: number): void;
   qs8_vadd_minmax(params: number): void;
   qs8_gavgpool(params: number): void;
   qs8_maxpool(params: number): void;
@@ -137,6 +141,17 @@ export const X8_STRIDED_COPY_PARAMS_FIELDS = [
 ] as const;
 export const X8_TO_NCHW_PARAMS_FIELDS = ["input", "output", "n", "pixels", "c"] as const;
 
+export const QS8_POTW_CONV2D_PARAMS_FIELDS = [
+  "input", "packed", "output", "scratch",
+  "n", "c", "h", "w", "m", "kh", "kw", "strideH", "strideW", "padTop", "padLeft",
+  "dilationH", "dilationW", "group", "oh", "ow", "kPad", "zx", "zy", "qmin", "qmax",
+] as const;
+export const QS8_POTW_GEMM_PARAMS_FIELDS = [
+  "input", "packed", "output", "scratch", "n", "k", "m", "kPad", "zy", "qmin", "qmax",
+] as const;
+export type Qs8PotwConv2dParamsValues = Record<(typeof QS8_POTW_CONV2D_PARAMS_FIELDS)[number], number>;
+export type Qs8PotwGemmParamsValues = Record<(typeof QS8_POTW_GEMM_PARAMS_FIELDS)[number], number>;
+
 export type Qs8Qc8wConv2dParamsValues = Record<(typeof QS8_QC8W_CONV2D_PARAMS_FIELDS)[number], number>;
 export type Qs8Qc8wGemmParamsValues = Record<(typeof QS8_QC8W_GEMM_PARAMS_FIELDS)[number], number>;
 export type Qs8VaddParamsValues = Record<(typeof QS8_VADD_PARAMS_FIELDS)[number], number>;
@@ -150,6 +165,8 @@ export const PARAMS_SIZES = {
   F32_CONV2D_PARAMS_SIZE,
   QS8_QC8W_CONV2D_PARAMS_SIZE: QS8_QC8W_CONV2D_PARAMS_FIELDS.length * 4,
   QS8_QC8W_GEMM_PARAMS_SIZE: QS8_QC8W_GEMM_PARAMS_FIELDS.length * 4,
+  QS8_POTW_CONV2D_PARAMS_SIZE: QS8_POTW_CONV2D_PARAMS_FIELDS.length * 4,
+  QS8_POTW_GEMM_PARAMS_SIZE: QS8_POTW_GEMM_PARAMS_FIELDS.length * 4,
   QS8_VADD_PARAMS_SIZE: QS8_VADD_PARAMS_FIELDS.length * 4,
   QS8_GAVGPOOL_PARAMS_SIZE: QS8_GAVGPOOL_PARAMS_FIELDS.length * 4,
   QS8_MAXPOOL_PARAMS_SIZE: QS8_MAXPOOL_PARAMS_FIELDS.length * 4,
@@ -170,6 +187,14 @@ export function initQs8Qc8wConv2dParams(view: Int32Array, byteOffset: number, v:
 /** The only writer of Qs8Qc8wGemmParams. */
 export function initQs8Qc8wGemmParams(view: Int32Array, byteOffset: number, v: Qs8Qc8wGemmParamsValues): void {
   writeFields(view, byteOffset, QS8_QC8W_GEMM_PARAMS_FIELDS, v);
+}
+/** The only writer of Qs8PotwConv2dParams. */
+export function initQs8PotwConv2dParams(view: Int32Array, byteOffset: number, v: Qs8PotwConv2dParamsValues): void {
+  writeFields(view, byteOffset, QS8_POTW_CONV2D_PARAMS_FIELDS, v);
+}
+/** The only writer of Qs8PotwGemmParams. */
+export function initQs8PotwGemmParams(view: Int32Array, byteOffset: number, v: Qs8PotwGemmParamsValues): void {
+  writeFields(view, byteOffset, QS8_POTW_GEMM_PARAMS_FIELDS, v);
 }
 /** The only writer of Qs8VaddParams. */
 export function initQs8VaddParams(view: Int32Array, byteOffset: number, v: Qs8VaddParamsValues): void {
@@ -316,6 +341,117 @@ function packBlocks(
 export function tileRows(kPad: number, maxRows: number): number {
   const fit = Math.max(QS8_GEMM_MR, Math.floor(QS8_TILE_BYTES / (kPad * 2 * QS8_GEMM_MR)) * QS8_GEMM_MR);
   return Math.max(1, Math.min(fit, maxRows));
+}
+
+// ─── qs8-potw: power-of-two weights, shift-add kernels ────────────────────────────────────
+// Packed layout, panel and overflow bounds: assembly/abi.ts (POTW_*).
+
+/** Pixels (conv) or rows (gemm) per panel of the potw kernels (POTW_PANEL_PIXELS in assembly/abi.ts). */
+export const POTW_PANEL_PIXELS = 32;
+/** Bytes of one panel row: one tap for POTW_PANEL_PIXELS int16 pixels. */
+export const POTW_PANEL_ROW_BYTES = POTW_PANEL_PIXELS * 2;
+/** Most taps per segment: 255 signed int8 addends (|x| <= 128) sum to at most 32640 < 2^15. */
+export const POTW_SEGMENT_TAPS = 255;
+/** The panel's K is padded to a multiple of this (the SIMD gather transposes 8 x 8 blocks). */
+export const POTW_KR = 8;
+/** Bytes of a channel record's header: bias', mult, shift, levels, round (i64), 8 unused. */
+export const POTW_CHANNEL_HEADER_BYTES = 32;
+
+/** Weights, bias and requantization of one PoT QConv or QGemm, packed by Engine.packPotConv / packPotGemm. */
+export class PackedPotLayerHandle {
+  /** @internal */
+  constructor(
+    readonly engineId: number,
+    readonly kind: "conv" | "gemm",
+    readonly node: QConv | QGemm,
+    /** The input zero point folded into the packed bias: run calls must use the same. */
+    readonly zx: number,
+    /** Byte offset of the packed group table and channel records (layout: assembly/abi.ts). */
+    readonly packed: number,
+    readonly packedBytes: number,
+    /** K per group, rounded up to POTW_KR: the panel's rows. */
+    readonly kPad: number,
+    /** Scratch bytes (panel + SIMD row buffer) the kernel needs in the engine's shared scratch region. */
+    readonly scratchBytes: number,
+  ) {}
+}
+export type PackedPotConvHandle = PackedPotLayerHandle & { readonly kind: "conv"; readonly node: QConv };
+export type PackedPotGemmHandle = PackedPotLayerHandle & { readonly kind: "gemm"; readonly node: QGemm };
+
+/** Scratch of a potw layer: the panel (kPad rows of 64 bytes), 8 int16 patch rows, 16 bytes of slack. */
+export function potwScratchBytes(kPad: number): number {
+  return kPad * POTW_PANEL_ROW_BYTES + POTW_KR * kPad * 2 + ROW_BUFFER_SLACK;
+}
+
+/**
+ * The exponent (0..7) of every PoT code of a layer, or -1 for a zero weight, and its sign;
+ * throws unless the codes are valid for `bits` and decode to `weights`.
+ */
+function decodePotCodes(op: string, codes: Uint8Array, bits: number, weights: ArrayLike<number>): { exp: Int8Array; neg: Uint8Array } {
+  if (bits !== 4 && bits !== 5) fail(op, `pot.bits must be 4 or 5, got ${bits}`);
+  if (codes.length !== weights.length) fail(op, `pot.codes has ${codes.length} codes, expected one per weight (${weights.length})`);
+  const signBit = 1 << (bits - 1);
+  const maxMag = bits === 5 ? 8 : 7; // exponents 0..7 (5-bit) or 0..6 (4-bit)
+  const exp = new Int8Array(codes.length), neg = new Uint8Array(codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i]!;
+    const mag = code & (signBit - 1);
+    if (code >= 2 * signBit || mag > maxMag) fail(op, `pot.codes[${i}] = ${code} is not a ${bits}-bit PoT code`);
+    exp[i] = mag - 1;
+    neg[i] = code & signBit && mag > 0 ? 1 : 0;
+    const value = mag === 0 ? 0 : (neg[i] ? -1 : 1) * 2 ** (mag - 1);
+    if (value !== weights[i]) fail(op, `pot.codes[${i}] decodes to ${value} but weights[${i}] is ${weights[i]}`);
+  }
+  return { exp, neg };
+}
+
+/**
+ * Packs `groups` x `mg` output channels of K PoT weights into the potw layout (assembly/abi.ts):
+ * a group-offset table, then one record per channel with its taps sorted into exponent levels
+ * (largest first) and segments of at most POTW_SEGMENT_TAPS taps, positive taps first.
+ */
+function packPotRecords(
+  exp: Int8Array, neg: Uint8Array, bias: Int32Array, mult: ArrayLike<number>, shift: ArrayLike<number>,
+  groups: number, mg: number, k: number, zx: number,
+): Uint8Array {
+  const words: number[] = new Array<number>(groups).fill(0);
+  const pos: number[][] = Array.from({ length: 8 }, () => []);
+  const negs: number[][] = Array.from({ length: 8 }, () => []);
+  for (let g = 0; g < groups; g++) {
+    words[g] = words.length * 4;
+    for (let j = 0; j < mg; j++) {
+      const ch = g * mg + j;
+      for (let e = 0; e < 8; e++) {
+        pos[e]!.length = 0;
+        negs[e]!.length = 0;
+      }
+      let emax = -1;
+      let sum = 0;
+      for (let kk = 0; kk < k; kk++) {
+        const e = exp[ch * k + kk]!;
+        if (e < 0) continue;
+        const isNeg = neg[ch * k + kk] === 1;
+        (isNeg ? negs : pos)[e]!.push(kk * POTW_PANEL_ROW_BYTES);
+        sum += isNeg ? -(2 ** e) : 2 ** e;
+        emax = Math.max(emax, e);
+      }
+      const round = 2 ** (shift[ch]! - 1); // little-endian i64 as two i32 halves
+      // kernel sums are modulo 2^32; the true accumulator fits an i32
+      words.push((bias[ch]! - zx * sum) | 0, mult[ch]!, shift[ch]!, emax + 1, round % 2 ** 32 | 0, Math.floor(round / 2 ** 32), 0, 0);
+      for (let e = emax; e >= 0; e--) {
+        const taps = [...pos[e]!, ...negs[e]!];
+        const npos = pos[e]!.length;
+        const nseg = Math.ceil(taps.length / POTW_SEGMENT_TAPS);
+        words.push(nseg);
+        for (let s = 0; s < nseg; s++) {
+          const from = s * POTW_SEGMENT_TAPS, to = Math.min(taps.length, from + POTW_SEGMENT_TAPS);
+          const segPos = Math.max(0, Math.min(npos, to) - from);
+          words.push(segPos, to - from - segPos, ...taps.slice(from, to));
+        }
+      }
+    }
+  }
+  return new Uint8Array(Int32Array.from(words).buffer);
 }
 
 let nextEngineId = 1;
@@ -496,6 +632,104 @@ export class Engine {
       n, k: node.k, m: node.m, kPad: h.kPad, tileP: h.tileP, zy: yq.zeroPoint, qmin: node.qmin, qmax: node.qmax,
     });
     this.exports.qs8_qc8w_gemm_minmax(this.params);
+  }
+
+  private checkPotHandle(op: string, h: PackedPotLayerHandle, kind: "conv" | "gemm"): void {
+    if (!(h instanceof PackedPotLayerHandle) || h.kind !== kind) fail(op, `expects a handle from packPot${kind === "conv" ? "Conv" : "Gemm"}`);
+    if (h.engineId !== this.id) fail(op, "the handle was packed by another Engine");
+  }
+
+  /** Copies packed bytes into wasm memory and reserves the layer's scratch (pack time only). */
+  private placePot(bytes: Uint8Array, scratchBytes: number): number {
+    const packed = this.heap.alloc(bytes.length);
+    this.reserveScratch(scratchBytes);
+    this.heap.u8().set(bytes, packed);
+    return packed;
+  }
+
+  /**
+   * Packs a QConv with power-of-two weights (node.pot, codes in OHWI order) for the shift-add
+   * kernel: per output channel its taps sorted by exponent and sign (layout: assembly/abi.ts),
+   * bias folded with -zx * sum(w), requantization; reserves the scratch its run calls need.
+   * `xq`: the input's quantization (its zero point is folded in).
+   */
+  packPotConv(node: QConv, xq: QParams): PackedPotConvHandle {
+    const op = `packPotConv(${node.name})`;
+    if (node.pot === undefined) fail(op, "the layer has no power-of-two weights (node.pot)");
+    const g = node.geometry;
+    checkGeometry(op, g);
+    checkZeroPoint(op, "xq", xq);
+    checkClamp(op, node.qmin, node.qmax);
+    const cg = g.c / g.group, mg = g.m / g.group;
+    const k = g.kh * g.kw * cg;
+    if (node.weights.length !== g.m * k) fail(op, `weights have ${node.weights.length} values, expected m*kh*kw*c/group = ${g.m * k}`);
+    if (node.bias.length !== g.m) fail(op, `bias has ${node.bias.length} values, expected ${g.m}`);
+    checkRequant(op, node.requant.mult, node.requant.shift, g.m);
+    const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
+    const kPad = alignUp(k, POTW_KR);
+    const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, g.group, mg, k, xq.zeroPoint);
+    const scratchBytes = potwScratchBytes(kPad);
+    const packed = this.placePot(bytes, scratchBytes);
+    return new PackedPotLayerHandle(this.id, "conv", node, xq.zeroPoint, packed, bytes.length, kPad, scratchBytes) as PackedPotConvHandle;
+  }
+
+  /** Packs a QGemm with power-of-two weights (node.pot, codes [m][k]) like packPotConv: one group, K = node.k. */
+  packPotGemm(node: QGemm, xq: QParams): PackedPotGemmHandle {
+    const op = `packPotGemm(${node.name})`;
+    if (node.pot === undefined) fail(op, "the layer has no power-of-two weights (node.pot)");
+    checkInt(op, "k", node.k, 1, 2 ** 24);
+    checkInt(op, "m", node.m, 1, 2 ** 24);
+    checkZeroPoint(op, "xq", xq);
+    checkClamp(op, node.qmin, node.qmax);
+    if (node.weights.length !== node.m * node.k) fail(op, `weights have ${node.weights.length} values, expected m*k = ${node.m * node.k}`);
+    if (node.bias.length !== node.m) fail(op, `bias has ${node.bias.length} values, expected ${node.m}`);
+    checkRequant(op, node.requant.mult, node.requant.shift, node.m);
+    const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
+    const kPad = alignUp(node.k, POTW_KR);
+    const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, 1, node.m, node.k, xq.zeroPoint);
+    const scratchBytes = potwScratchBytes(kPad);
+    const packed = this.placePot(bytes, scratchBytes);
+    return new PackedPotLayerHandle(this.id, "gemm", node, xq.zeroPoint, packed, bytes.length, kPad, scratchBytes) as PackedPotGemmHandle;
+  }
+
+  /** Shift-add QConv on n images: x [n][h][w][c] int8 at xPtr -> y [n][oh][ow][m] int8 at yPtr (contract of conv). */
+  potConv(h: PackedPotConvHandle, xPtr: number, yPtr: number, n: number, xq: QParams, yq: QParams): void {
+    const op = "potConv";
+    this.checkPotHandle(op, h, "conv");
+    this.checkBatch(op, n);
+    if (xq.zeroPoint !== h.zx) fail(op, `input zero point ${xq.zeroPoint} differs from ${h.zx} folded in by packPotConv(${h.node.name})`);
+    checkZeroPoint(op, "yq", yq);
+    const g = h.node.geometry;
+    const xBytes = n * g.h * g.w * g.c, yBytes = n * g.oh * g.ow * g.m;
+    this.checkRange(op, "x", xPtr, xBytes);
+    this.checkRange(op, "y", yPtr, yBytes);
+    this.checkAlias(op, xPtr, xBytes, yPtr, yBytes);
+    initQs8PotwConv2dParams(this.i32(), this.params, {
+      input: xPtr, packed: h.packed, output: yPtr, scratch: this.scratch,
+      n, c: g.c, h: g.h, w: g.w, m: g.m, kh: g.kh, kw: g.kw, strideH: g.strideH, strideW: g.strideW,
+      padTop: g.padTop, padLeft: g.padLeft, dilationH: g.dilationH, dilationW: g.dilationW, group: g.group,
+      oh: g.oh, ow: g.ow, kPad: h.kPad, zx: h.zx, zy: yq.zeroPoint, qmin: h.node.qmin, qmax: h.node.qmax,
+    });
+    this.exports.qs8_potw_conv2d_minmax(this.params);
+  }
+
+  /** Shift-add QGemm on n rows: x [n][k] int8 -> y [n][m] int8 (contract of gemm). */
+  potGemm(h: PackedPotGemmHandle, xPtr: number, yPtr: number, n: number, xq: QParams, yq: QParams): void {
+    const op = "potGemm";
+    this.checkPotHandle(op, h, "gemm");
+    this.checkBatch(op, n);
+    if (xq.zeroPoint !== h.zx) fail(op, `input zero point ${xq.zeroPoint} differs from ${h.zx} folded in by packPotGemm(${h.node.name})`);
+    checkZeroPoint(op, "yq", yq);
+    const node = h.node;
+    const xBytes = n * node.k, yBytes = n * node.m;
+    this.checkRange(op, "x", xPtr, xBytes);
+    this.checkRange(op, "y", yPtr, yBytes);
+    this.checkAlias(op, xPtr, xBytes, yPtr, yBytes);
+    initQs8PotwGemmParams(this.i32(), this.params, {
+      input: xPtr, packed: h.packed, output: yPtr, scratch: this.scratch,
+      n, k: node.k, m: node.m, kPad: h.kPad, zy: yq.zeroPoint, qmin: node.qmin, qmax: node.qmax,
+    });
+    this.exports.qs8_potw_gemm_minmax(this.params);
   }
 
   /** QAdd on n images of node.size elements; y may be a or b exactly (in place). */

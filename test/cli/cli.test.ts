@@ -42,7 +42,8 @@ describe('doubleq inspect', () => {
     const r = cli('inspect', RESNET, '--json');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
-    expect(Object.keys(j.totals).sort()).toEqual(['macs', 'params']);
+    expect(Object.keys(j.totals)).toEqual(expect.arrayContaining(['macs', 'params', 'kernelWeightBits', 'savingVsInt8Pct', 'wholeModelBytes', 'fileBytes', 'arenaBytes']));
+    for (const l of j.layers) expect(l).toHaveProperty('format', 'float32');
     for (const l of j.layers) expect(Object.keys(l)).toEqual(expect.arrayContaining(['name', 'op', 'params', 'macs']));
     // Independent count from the architecture: 19 3x3 convs + linear 64->10, all with bias.
     const convs = [[3, 16, 32], ...Array(6).fill([16, 16, 32]), [16, 32, 16], ...Array(5).fill([32, 32, 16]), [32, 64, 8], ...Array(5).fill([64, 64, 8])];
@@ -83,12 +84,18 @@ describe('doubleq eval', () => {
     expect(j.top1).toBeGreaterThan(85); // 91.73 % on the full set
   });
 
-  it('runs the embedded default on MNIST (the demo)', () => {
+  it('runs the main job on the embedded default (the demo): float, 8-bit and DoubleQ on MNIST', () => {
     const r = cli('demo', '--json');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.eval.total).toBe(2000);
-    expect(j.eval.top1).toBeGreaterThan(95);
+    expect(j.rows.map((x: { model: string }) => x.model)).toEqual(['float32', 'int8', expect.stringMatching(/^doubleq/)]);
+    for (const row of j.rows) expect(row.total).toBe(2000);
+    const [fl, i8, pot] = j.rows;
+    expect(fl.correct).toBe(1954); // models/README.md: the exported ONNX scores 1954/2000 in onnxruntime
+    expect(Math.abs(i8.top1 - fl.top1)).toBeLessThan(1);
+    expect(i8.kernelWeightBytes * 4).toBe(fl.kernelWeightBytes);
+    expect(pot.savingVsInt8Pct).toBe(37.5);
+    expect(pot.top1).toBeGreaterThan(50);
   });
 
   it('reads .npy images and labels', () => {

@@ -2,12 +2,11 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import { writeQModel } from '../../format/qmodel.js';
-import { calibrate, CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
 import type { PotRounding } from '../../ir/qgraph.js';
 import { memoryReport } from '../../plan/memory-report.js';
-import { correctPotBias } from '../../quant/bias-correction.js';
-import { checkFiniteConstants, layerFloatWeights, quantizeInt8 } from '../../quant/quantize-int8.js';
-import { POT_ROUNDINGS, quantizePot, resolveLayers } from '../../quant/quantize-pot.js';
+import { quantizeModel } from '../../quant/quantize-model.js';
+import { POT_ROUNDINGS } from '../../quant/quantize-pot.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { loadModel, parseIntFlag, UsageError } from '../io.js';
 import { progress } from '../progress.js';
@@ -68,30 +67,17 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   const format = parseDatasetFormat(o.format);
   const m = loadModel(model);
   const norm = normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format);
-  checkFiniteConstants(m.graphFor(m.fixedBatch ?? 1));
-  const data = await openDataset(o.calib, format, { norm, labels: o.labels });
   const engine = await loadEngine();
-  const bar = progress('calibrate', showProgress);
-  let ranges;
+  const bars = { calibrate: progress('calibrate', showProgress), 'bias correction': progress('bias correction', showProgress) };
+  let q, calibImages;
   try {
-    ranges = await calibrate(m, data, { method, percentile, limit, engine, onProgress: (d, t) => bar.update(d, t) });
+    ({ q, calibImages } = await quantizeModel(m, () => openDataset(o.calib, format, { norm, labels: o.labels }), {
+      calibration: method, percentile, limit, perTensor: !!o.perTensor, pot: potSpec, rounding: rule, refitScale: !!o.refitScale,
+      biasCorrection: !!o.biasCorrection, engine, onProgress: (stage, d, t) => bars[stage].update(d, t),
+    }));
   } finally {
-    bar.stop();
-  }
-  const g = m.graphFor(m.fixedBatch ?? 1);
-  let q = quantizeInt8(g, ranges, { perTensor: !!o.perTensor });
-  const potLayers = resolveLayers(q, potSpec);
-  if (potLayers.size > 0) {
-    const floatWeights = layerFloatWeights(g, q);
-    q = quantizePot(q, potLayers, { rule, refitScale: !!o.refitScale, floatWeights });
-    if (o.biasCorrection) {
-      const bc = progress('bias correction', showProgress);
-      try {
-        q = await correctPotBias(q, m, floatWeights, await openDataset(o.calib, format, { norm, labels: o.labels }), { limit, engine, onProgress: (d, t) => bc.update(d, t) });
-      } finally {
-        bc.stop();
-      }
-    }
+    bars.calibrate.stop();
+    bars['bias correction'].stop();
   }
   const bytes = writeQModel(q);
   const mem = memoryReport(q, bytes);
@@ -101,9 +87,9 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
     throw new UsageError(`cannot write ${o.out}: ${(e as Error).message}`);
   }
   return {
-    model, out: o.out, calibration: method, percentile, perTensor: !!o.perTensor, calibImages: Math.min(limit, data.size),
+    model, out: o.out, calibration: method, percentile, perTensor: !!o.perTensor, calibImages,
     layers: mem.layers.length, weightBytes: mem.kernelWeightBits.actual / 8, fileBytes: bytes.length,
-    potLayers: mem.layers.filter((l) => l.format === 'pot').map((l) => l.name), rounding: potLayers.size ? rule : undefined,
+    potLayers: mem.layers.filter((l) => l.format === 'pot').map((l) => l.name), rounding: mem.layers.some((l) => l.format === 'pot') ? rule : undefined,
     refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection, savingVsInt8Pct: mem.savingVsInt8Pct, seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -1,0 +1,58 @@
+// The whole post-training pipeline on a float model: calibrate -> int8 (level one) ->
+// power-of-two for the chosen layers (level two) -> optional scale re-fit and bias correction.
+
+import type { Dataset } from '../data/dataset.js';
+import type { PotRounding, QGraph } from '../ir/qgraph.js';
+import type { FloatModel } from '../runtime/float-model.js';
+import type { Engine } from '../runtime/kernels.js';
+import { correctPotBias } from './bias-correction.js';
+import { calibrate, type CalibrationMethod, type RangeTable } from './calibrate.js';
+import { checkFiniteConstants, layerFloatWeights, quantizeInt8 } from './quantize-int8.js';
+import { quantizePot, resolveLayers } from './quantize-pot.js';
+import { QuantizationError } from './requant.js';
+
+export interface QuantizeModelOptions {
+  calibration: CalibrationMethod;
+  percentile?: number;
+  /** calibration images */
+  limit: number;
+  perTensor?: boolean;
+  /** 'all', 'none' or comma-separated layer names */
+  pot?: string;
+  rounding?: PotRounding;
+  refitScale?: boolean;
+  biasCorrection?: boolean;
+  engine?: Engine;
+  onProgress?: (stage: 'calibrate' | 'bias correction', done: number, total: number) => void;
+}
+
+export interface QuantizedModel {
+  q: QGraph;
+  ranges: RangeTable;
+  calibImages: number;
+}
+
+/** `calibData` is called once per pass over the calibration images. */
+export async function quantizeModel(model: FloatModel, calibData: () => Promise<Dataset>, o: QuantizeModelOptions): Promise<QuantizedModel> {
+  const g = model.graphFor(model.fixedBatch ?? 1);
+  checkFiniteConstants(g);
+  // fail on a bad layer list before the (slow) calibration
+  const weightNodes = g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul').map((n) => n.name);
+  for (const name of (o.pot ?? 'none').split(',').map((x) => x.trim()))
+    if (name && name !== 'all' && name !== 'none' && !weightNodes.includes(name))
+      throw new QuantizationError(`--pot: no layer named '${name}' (layers: ${weightNodes.join(', ')})`);
+  const data = await calibData();
+  const calibImages = Math.min(data.size, o.limit);
+  const ranges = await calibrate(model, data, {
+    method: o.calibration, percentile: o.percentile, limit: o.limit, engine: o.engine, onProgress: (d, t) => o.onProgress?.('calibrate', d, t),
+  });
+  let q = quantizeInt8(g, ranges, { perTensor: o.perTensor });
+  const layers = resolveLayers(q, o.pot ?? 'none');
+  if (layers.size > 0) {
+    const floatWeights = layerFloatWeights(g, q);
+    q = quantizePot(q, layers, { rule: o.rounding ?? 'log', refitScale: o.refitScale, floatWeights });
+    if (o.biasCorrection)
+      q = await correctPotBias(q, model, floatWeights, await calibData(), { limit: o.limit, engine: o.engine, onProgress: (d, t) => o.onProgress?.('bias correction', d, t) });
+  }
+  return { q, ranges, calibImages };
+}
