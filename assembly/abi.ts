@@ -414,8 +414,8 @@ export class X8ToNchwParams {
 
 /** Output pixels (conv) or batch rows (gemm) per panel: the SIMD kernel holds 4 x i16x8 lanes. */
 export const POTW_PANEL_PIXELS: i32 = 32;
-/** Bytes of one panel row (one tap k for POTW_PANEL_PIXELS pixels, int16). */
-export const POTW_PANEL_ROW_BYTES: i32 = POTW_PANEL_PIXELS * 2;
+/** Bytes of one panel row (one tap k for POTW_PANEL_PIXELS pixels, int8). */
+export const POTW_PANEL_ROW_BYTES: i32 = POTW_PANEL_PIXELS;
 /** Most taps of one segment: 255 * 128 < 2^15 keeps a segment sum inside an int16. */
 export const POTW_SEGMENT_TAPS: i32 = 255;
 /** The panel's reduction rows: K rounded up to a multiple of this (the SIMD 8x8 transpose). */
@@ -449,20 +449,26 @@ export const POTW_CHANNEL_HEADER_BYTES: i32 = 32;
 //   └──────┴─────────────────────────────────────────────────────────────────────────────┘
 //   segment: npos i32, nneg i32, then npos + nneg tap offsets i32 (positive taps first),
 //            1 <= npos + nneg <= POTW_SEGMENT_TAPS; a level with more taps has several.
-//   tap offset = k * POTW_PANEL_ROW_BYTES, k = (ky * kw + kx) * (c / group) + ci (OHWI).
+//   tap offset = row(k) * POTW_PANEL_ROW_BYTES for the tap k = (ky * kw + kx) * cg + ci
+//   (OHWI, cg = c / group), where the panel row of a tap is
+//     row(k) = ky * lPad + kx * c + ci         when group == 1 and dilationW == 1 ("contiguous":
+//                                              one run of kw * c input bytes per kernel row),
+//     row(k) = (ky * kw + kx) * lPad + ci      otherwise (one run of cg bytes per kernel tap),
+//   lPad = the run length rounded up to POTW_KR; QGemm: row(k) = k.
 //
 // Panel (in `scratch`), filled per group and per POTW_PANEL_PIXELS output pixels:
 //
-//   ┌──────────────────────────────────────────────┐
-//   │ k = 0     : x(px 0) x(px 1) ... x(px 31) i16 │  64 bytes per row
-//   │ k = 1     : ...                               │
-//   │ ...                                           │
-//   │ k = kPad-1                                    │
-//   └──────────────────────────────────────────────┘
-//   x(px, k) = the input value tap k of output pixel px reads (zx where the window leaves
-//   the image; gemm: x[row][k]). Rows k >= K and pixels past the last one are don't-care.
-//   The SIMD kernels build it from POTW_KR-pixel chunks of int16 patch rows (the qc8w row
-//   layout, kPad int16 per row, 8 rows, + 16 bytes of slack) placed after the panel.
+//   ┌────────────────────────────────────────────────┐
+//   │ row 0       : x(px 0) x(px 1) ... x(px 31) i8  │  32 bytes per row
+//   │ row 1       : ...                              │
+//   │ ...                                            │
+//   │ row kPad-1  (kPad = runs * lPad; gemm: K rounded up to POTW_KR)                      │
+//   └────────────────────────────────────────────────┘
+//   x(px, row(k)) = the input value tap k of output pixel px reads (zx where the window
+//   leaves the image; gemm: x[row][k]). Rows no tap maps to and pixels past the last one are
+//   don't-care. The SIMD conv kernel first copies each image into a zx-padded copy
+//   (hp x wp x c int8, after the panel, + 16 bytes of slack), so that every run is
+//   contiguous, then transposes 8 pixels x 8 bytes of runs at a time into the panel.
 
 // Qs8PotwConv2dParams: QConv with PoT weights over a batch, int8 NHWC in and out.
 //
@@ -471,7 +477,7 @@ export const POTW_CHANNEL_HEADER_BYTES: i32 = 32;
 //  │   0 │ input     │ ptr  │ x  [n][h][w][c] int8                                    │
 //  │   4 │ packed    │ ptr  │ packed potw weights (layout above)                      │
 //  │   8 │ output    │ ptr  │ y  [n][oh][ow][m] int8 (must not alias input)           │
-//  │  12 │ scratch   │ ptr  │ >= kPad * 64 + 8 * kPad * 2 + 16 bytes                  │
+//  │  12 │ scratch   │ ptr  │ >= kPad * 32 + hp * wp * c + 16 bytes                   │
 //  ├─────┼───────────┼──────┼────────────────────────────────────────────────────────┤
 //  │  16 │ n         │ i32  │ batch                                                   │
 //  │  20 │ c         │ i32  │ input channels                                          │
@@ -489,13 +495,16 @@ export const POTW_CHANNEL_HEADER_BYTES: i32 = 32;
 //  │  68 │ group     │ i32  │                                                         │
 //  │  72 │ oh        │ i32  │ output height                                           │
 //  │  76 │ ow        │ i32  │ output width                                            │
-//  │  80 │ kPad      │ i32  │ (c/group)*kh*kw rounded up to POTW_KR                   │
-//  │  84 │ zx        │ i32  │ input zero point (the padding value; bias' folds it)   │
-//  │  88 │ zy        │ i32  │ output zero point                                       │
-//  │  92 │ qmin      │ i32  │ output clamp, -128 <= qmin <= qmax <= 127               │
-//  │  96 │ qmax      │ i32  │                                                         │
+//  │  80 │ kPad      │ i32  │ panel rows: runs * lPad (see row(k) above)              │
+//  │  84 │ lPad      │ i32  │ panel rows per run: run length rounded up to POTW_KR    │
+//  │  88 │ hp        │ i32  │ rows of the padded copy: max(h + padTop, rows read)     │
+//  │  92 │ wp        │ i32  │ columns of the padded copy: max(w + padLeft, cols read) │
+//  │  96 │ zx        │ i32  │ input zero point (the padding value; bias' folds it)   │
+//  │ 100 │ zy        │ i32  │ output zero point                                       │
+//  │ 104 │ qmin      │ i32  │ output clamp, -128 <= qmin <= qmax <= 127               │
+//  │ 108 │ qmax      │ i32  │                                                         │
 //  ╘═════╧═══════════╧══════╧════════════════════════════════════════════════════════╛
-//  sizeof = 100
+//  sizeof = 112
 @unmanaged
 export class Qs8PotwConv2dParams {
   input: usize;
@@ -519,6 +528,9 @@ export class Qs8PotwConv2dParams {
   oh: i32;
   ow: i32;
   kPad: i32;
+  lPad: i32;
+  hp: i32;
+  wp: i32;
   zx: i32;
   zy: i32;
   qmin: i32;
@@ -532,7 +544,7 @@ export class Qs8PotwConv2dParams {
 //  │   0 │ input   │ ptr  │ x [n][k] int8                                             │
 //  │   4 │ packed  │ ptr  │ packed potw weights (layout above, one group)             │
 //  │   8 │ output  │ ptr  │ y [n][m] int8 (must not alias input)                      │
-//  │  12 │ scratch │ ptr  │ >= kPad * 64 + 16 bytes                                   │
+//  │  12 │ scratch │ ptr  │ >= kPad * 32 + 16 bytes                                   │
 //  │  16 │ n       │ i32  │ batch (rows)                                              │
 //  │  20 │ k       │ i32  │                                                           │
 //  │  24 │ m       │ i32  │                                                           │

@@ -8,6 +8,7 @@ import { CalibrationError } from '../quant/calibrate.js';
 import { QuantizationError } from '../quant/requant.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
+import { registerExportQdq } from './commands/export-qdq.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerQuantize } from './commands/quantize.js';
 import { UsageError } from './io.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => {} }); // errors are printed once, below
   registerInspect(program);
   registerQuantize(program);
+  registerExportQdq(program);
   registerEval(program);
   registerDemo(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {} });

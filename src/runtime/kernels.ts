@@ -144,7 +144,7 @@ export const X8_TO_NCHW_PARAMS_FIELDS = ["input", "output", "n", "pixels", "c"] 
 export const QS8_POTW_CONV2D_PARAMS_FIELDS = [
   "input", "packed", "output", "scratch",
   "n", "c", "h", "w", "m", "kh", "kw", "strideH", "strideW", "padTop", "padLeft",
-  "dilationH", "dilationW", "group", "oh", "ow", "kPad", "zx", "zy", "qmin", "qmax",
+  "dilationH", "dilationW", "group", "oh", "ow", "kPad", "lPad", "hp", "wp", "zx", "zy", "qmin", "qmax",
 ] as const;
 export const QS8_POTW_GEMM_PARAMS_FIELDS = [
   "input", "packed", "output", "scratch", "n", "k", "m", "kPad", "zy", "qmin", "qmax",
@@ -348,8 +348,8 @@ export function tileRows(kPad: number, maxRows: number): number {
 
 /** Pixels (conv) or rows (gemm) per panel of the potw kernels (POTW_PANEL_PIXELS in assembly/abi.ts). */
 export const POTW_PANEL_PIXELS = 32;
-/** Bytes of one panel row: one tap for POTW_PANEL_PIXELS int16 pixels. */
-export const POTW_PANEL_ROW_BYTES = POTW_PANEL_PIXELS * 2;
+/** Bytes of one panel row: one tap for POTW_PANEL_PIXELS int8 pixels. */
+export const POTW_PANEL_ROW_BYTES = POTW_PANEL_PIXELS;
 /** Most taps per segment: 255 signed int8 addends (|x| <= 128) sum to at most 32640 < 2^15. */
 export const POTW_SEGMENT_TAPS = 255;
 /** The panel's K is padded to a multiple of this (the SIMD gather transposes 8 x 8 blocks). */
@@ -369,18 +369,39 @@ export class PackedPotLayerHandle {
     /** Byte offset of the packed group table and channel records (layout: assembly/abi.ts). */
     readonly packed: number,
     readonly packedBytes: number,
-    /** K per group, rounded up to POTW_KR: the panel's rows. */
+    /** The panel's rows (assembly/abi.ts): runs * lPad (conv), K rounded up to POTW_KR (gemm). */
     readonly kPad: number,
-    /** Scratch bytes (panel + SIMD row buffer) the kernel needs in the engine's shared scratch region. */
+    /** Scratch bytes (panel + the SIMD kernel's padded input copy) the kernel needs in the engine's shared scratch region. */
     readonly scratchBytes: number,
+    /** Panel rows per run (conv). */
+    readonly lPad: number,
+    /** Size of the zx-padded input copy (conv). */
+    readonly hp: number,
+    readonly wp: number,
   ) {}
 }
 export type PackedPotConvHandle = PackedPotLayerHandle & { readonly kind: "conv"; readonly node: QConv };
 export type PackedPotGemmHandle = PackedPotLayerHandle & { readonly kind: "gemm"; readonly node: QGemm };
 
-/** Scratch of a potw layer: the panel (kPad rows of 64 bytes), 8 int16 patch rows, 16 bytes of slack. */
-export function potwScratchBytes(kPad: number): number {
-  return kPad * POTW_PANEL_ROW_BYTES + POTW_KR * kPad * 2 + ROW_BUFFER_SLACK;
+/**
+ * Panel layout of a potw conv (assembly/abi.ts): the panel row of every tap k (OHWI order),
+ * rows per run (lPad), panel rows (kPad) and the zx-padded input copy (hp x wp) of the SIMD kernel.
+ */
+export function potwConvLayout(g: Conv2dGeometry): { rowOf: Int32Array; lPad: number; kPad: number; hp: number; wp: number } {
+  const cg = g.c / g.group;
+  const contiguous = g.group === 1 && g.dilationW === 1;
+  const lPad = alignUp(contiguous ? g.kw * g.c : cg, POTW_KR);
+  const runs = contiguous ? g.kh : g.kh * g.kw;
+  const rowOf = new Int32Array(g.kh * g.kw * cg);
+  for (let ky = 0; ky < g.kh; ky++) {
+    for (let kx = 0; kx < g.kw; kx++) {
+      const base = contiguous ? ky * lPad + kx * g.c : (ky * g.kw + kx) * lPad;
+      for (let ci = 0; ci < cg; ci++) rowOf[(ky * g.kw + kx) * cg + ci] = base + ci;
+    }
+  }
+  const hp = Math.max(g.h + g.padTop, (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1);
+  const wp = Math.max(g.w + g.padLeft, (g.ow - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1);
+  return { rowOf, lPad, kPad: runs * lPad, hp, wp };
 }
 
 /**
@@ -412,7 +433,7 @@ function decodePotCodes(op: string, codes: Uint8Array, bits: number, weights: Ar
  */
 function packPotRecords(
   exp: Int8Array, neg: Uint8Array, bias: Int32Array, mult: ArrayLike<number>, shift: ArrayLike<number>,
-  groups: number, mg: number, k: number, zx: number,
+  groups: number, mg: number, k: number, zx: number, rowOf: Int32Array | null,
 ): Uint8Array {
   const words: number[] = new Array<number>(groups).fill(0);
   const pos: number[][] = Array.from({ length: 8 }, () => []);
@@ -431,7 +452,7 @@ function packPotRecords(
         const e = exp[ch * k + kk]!;
         if (e < 0) continue;
         const isNeg = neg[ch * k + kk] === 1;
-        (isNeg ? negs : pos)[e]!.push(kk * POTW_PANEL_ROW_BYTES);
+        (isNeg ? negs : pos)[e]!.push((rowOf === null ? kk : rowOf[kk]!) * POTW_PANEL_ROW_BYTES);
         sum += isNeg ? -(2 ** e) : 2 ** e;
         emax = Math.max(emax, e);
       }
@@ -666,11 +687,11 @@ export class Engine {
     if (node.bias.length !== g.m) fail(op, `bias has ${node.bias.length} values, expected ${g.m}`);
     checkRequant(op, node.requant.mult, node.requant.shift, g.m);
     const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
-    const kPad = alignUp(k, POTW_KR);
-    const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, g.group, mg, k, xq.zeroPoint);
-    const scratchBytes = potwScratchBytes(kPad);
+    const { rowOf, kPad, lPad, hp, wp } = potwConvLayout(g);
+    const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, g.group, mg, k, xq.zeroPoint, rowOf);
+    const scratchBytes = kPad * POTW_PANEL_ROW_BYTES + hp * wp * g.c + ROW_BUFFER_SLACK;
     const packed = this.placePot(bytes, scratchBytes);
-    return new PackedPotLayerHandle(this.id, "conv", node, xq.zeroPoint, packed, bytes.length, kPad, scratchBytes) as PackedPotConvHandle;
+    return new PackedPotLayerHandle(this.id, "conv", node, xq.zeroPoint, packed, bytes.length, kPad, scratchBytes, lPad, hp, wp) as PackedPotConvHandle;
   }
 
   /** Packs a QGemm with power-of-two weights (node.pot, codes [m][k]) like packPotConv: one group, K = node.k. */
@@ -686,10 +707,10 @@ export class Engine {
     checkRequant(op, node.requant.mult, node.requant.shift, node.m);
     const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
     const kPad = alignUp(node.k, POTW_KR);
-    const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, 1, node.m, node.k, xq.zeroPoint);
-    const scratchBytes = potwScratchBytes(kPad);
+    const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, 1, node.m, node.k, xq.zeroPoint, null);
+    const scratchBytes = kPad * POTW_PANEL_ROW_BYTES + ROW_BUFFER_SLACK;
     const packed = this.placePot(bytes, scratchBytes);
-    return new PackedPotLayerHandle(this.id, "gemm", node, xq.zeroPoint, packed, bytes.length, kPad, scratchBytes) as PackedPotGemmHandle;
+    return new PackedPotLayerHandle(this.id, "gemm", node, xq.zeroPoint, packed, bytes.length, kPad, scratchBytes, kPad, 0, 0) as PackedPotGemmHandle;
   }
 
   /** Shift-add QConv on n images: x [n][h][w][c] int8 at xPtr -> y [n][oh][ow][m] int8 at yPtr (contract of conv). */
@@ -708,7 +729,8 @@ export class Engine {
       input: xPtr, packed: h.packed, output: yPtr, scratch: this.scratch,
       n, c: g.c, h: g.h, w: g.w, m: g.m, kh: g.kh, kw: g.kw, strideH: g.strideH, strideW: g.strideW,
       padTop: g.padTop, padLeft: g.padLeft, dilationH: g.dilationH, dilationW: g.dilationW, group: g.group,
-      oh: g.oh, ow: g.ow, kPad: h.kPad, zx: h.zx, zy: yq.zeroPoint, qmin: h.node.qmin, qmax: h.node.qmax,
+      oh: g.oh, ow: g.ow, kPad: h.kPad, lPad: h.lPad, hp: h.hp, wp: h.wp,
+      zx: h.zx, zy: yq.zeroPoint, qmin: h.node.qmin, qmax: h.node.qmax,
     });
     this.exports.qs8_potw_conv2d_minmax(this.params);
   }

@@ -21,7 +21,7 @@ export function qs8_potw_conv2d_minmax__scalar(p: Qs8PotwConv2dParams): void {
         const cols = min(POTW_PANEL_PIXELS, pixels - p0);
         for (let i = 0; i < cols; i++) {
           const oy = (p0 + i) / p.ow;
-          gatherColumn(p, xg, cg, oy, p0 + i - oy * p.ow, panel + (<usize>i << 1));
+          gatherColumn(p, xg, cg, oy, p0 + i - oy * p.ow, panel + <usize>i);
         }
         qs8_potw_panel__scalar(
           panel, cols, rec, mg,
@@ -36,7 +36,7 @@ export function qs8_potw_conv2d_minmax__scalar(p: Qs8PotwConv2dParams): void {
 function gatherColumn(p: Qs8PotwConv2dParams, x: usize, cg: i32, oy: i32, ox: i32, col: usize): void {
   const iy0 = oy * p.strideH - p.padTop;
   const ix0 = ox * p.strideW - p.padLeft;
-  const zx = <i16>p.zx;
+  const zx = <i8>p.zx;
   let d = col;
   for (let ky = 0; ky < p.kh; ky++) {
     const iy = iy0 + ky * p.dilationH;
@@ -44,9 +44,9 @@ function gatherColumn(p: Qs8PotwConv2dParams, x: usize, cg: i32, oy: i32, ox: i3
       const ix = ix0 + kx * p.dilationW;
       if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) {
         const src = x + <usize>((iy * p.w + ix) * p.c);
-        for (let ci = 0; ci < cg; ci++, d += POTW_PANEL_ROW_BYTES) store<i16>(d, <i16>load<i8>(src + <usize>ci));
+        for (let ci = 0; ci < cg; ci++, d += POTW_PANEL_ROW_BYTES) store<i8>(d, load<i8>(src + <usize>ci));
       } else {
-        for (let ci = 0; ci < cg; ci++, d += POTW_PANEL_ROW_BYTES) store<i16>(d, zx);
+        for (let ci = 0; ci < cg; ci++, d += POTW_PANEL_ROW_BYTES) store<i8>(d, zx);
       }
     }
   }

@@ -1,6 +1,5 @@
 import { Qs8PotwConv2dParams, POTW_KR, POTW_PANEL_PIXELS, POTW_PANEL_ROW_BYTES } from "../../abi";
-import { qs8_extend_row__wasmsimd } from "../qs8-qc8w-gemm/wasmsimd";
-import { qs8_potw_panel__wasmsimd, qs8_potw_transpose8x8__wasmsimd } from "../qs8-potw-gemm/wasmsimd";
+import { qs8_potw_load_pair__wasmsimd, qs8_potw_panel__wasmsimd, qs8_potw_transpose8x8__wasmsimd } from "../qs8-potw-gemm/wasmsimd";
 
 // QConv with power-of-two weights, int8 NHWC, SIMD128, shift-add (route 3 of docs/method.md):
 // per group and per panel of POTW_PANEL_PIXELS = 32 output pixels, gather 8 pixels at a time
@@ -19,7 +18,7 @@ export function qs8_potw_conv2d_minmax__wasmsimd(p: Qs8PotwConv2dParams): void {
   const ow = p.ow;
   const pixels = p.oh * ow;
   const kPad = p.kPad;
-  const rowBytes = <usize>kPad << 1;
+  const rowBytes = <usize>kPad;
   const panel = p.scratch;
   const rows = panel + <usize>kPad * POTW_PANEL_ROW_BYTES;
   for (let b = 0; b < p.n; b++) {
@@ -35,11 +34,11 @@ export function qs8_potw_conv2d_minmax__wasmsimd(p: Qs8PotwConv2dParams): void {
         for (let c0 = 0; c0 < cols; c0 += POTW_KR) {
           gatherRows(p, xg, cg, oy, ox, min(POTW_KR, cols - c0), rows, rowBytes);
           for (let k = 0; k < kPad; k += POTW_KR) {
-            const s = rows + (<usize>k << 1);
+            const s = rows + <usize>k;
             qs8_potw_transpose8x8__wasmsimd(
-              v128.load(s), v128.load(s + rowBytes), v128.load(s + 2 * rowBytes), v128.load(s + 3 * rowBytes),
-              v128.load(s + 4 * rowBytes), v128.load(s + 5 * rowBytes), v128.load(s + 6 * rowBytes), v128.load(s + 7 * rowBytes),
-              panel + <usize>k * POTW_PANEL_ROW_BYTES + (<usize>c0 << 1),
+              qs8_potw_load_pair__wasmsimd(s, s + rowBytes), qs8_potw_load_pair__wasmsimd(s + 2 * rowBytes, s + 3 * rowBytes),
+              qs8_potw_load_pair__wasmsimd(s + 4 * rowBytes, s + 5 * rowBytes), qs8_potw_load_pair__wasmsimd(s + 6 * rowBytes, s + 7 * rowBytes),
+              panel + <usize>k * POTW_PANEL_ROW_BYTES + <usize>c0,
             );
           }
           ox += POTW_KR;
@@ -57,14 +56,27 @@ export function qs8_potw_conv2d_minmax__wasmsimd(p: Qs8PotwConv2dParams): void {
   }
 }
 
-// Writes `len` int16 zx at d, 8 at a time (may write 7 past the end, like a run).
+// Writes `len` bytes zx at d, 16 at a time (may write 15 past the end, like a run).
 // @ts-ignore: decorator
 @inline
 function fillRun(d: usize, len: i32, zxv: v128): void {
-  const end = d + (<usize>len << 1);
+  const end = d + <usize>len;
   while (d < end) {
     v128.store(d, zxv);
-    d += POTW_KR << 1;
+    d += 16;
+  }
+}
+
+// Copies `len` bytes from src to d, 16 at a time: reads up to 15 bytes past src + len
+// (EXTRA_BYTES) and writes up to 15 past d + len (the next run or row, or the row slack).
+// @ts-ignore: decorator
+@inline
+function copyRun(src: usize, d: usize, len: i32): void {
+  const end = d + <usize>len;
+  while (d < end) {
+    v128.store(d, v128.load(src));
+    src += 16;
+    d += 16;
   }
 }
 
@@ -76,9 +88,9 @@ function fillRun(d: usize, len: i32, zxv: v128): void {
 function gatherRows(p: Qs8PotwConv2dParams, x: usize, cg: i32, oy: i32, ox: i32, count: i32, dst: usize, rowBytes: usize): void {
   const kh = p.kh, kw = p.kw, h = p.h, w = p.w, c = p.c, ow = p.ow;
   const sh = p.strideH, sw = p.strideW, dh = p.dilationH, dw = p.dilationW, pt = p.padTop, pl = p.padLeft;
-  const zxw = i16x8.splat(<i16>p.zx);
+  const zxw = i8x16.splat(<i8>p.zx);
   const tapsLen = kw * cg;
-  const tapsBytes = <usize>tapsLen << 1;
+  const tapsBytes = <usize>tapsLen;
   const rowStride = <usize>w * <usize>c;
   const contiguous = cg == c && dw == 1;
   for (let r = 0; r < count; r++) {
@@ -94,14 +106,14 @@ function gatherRows(p: Qs8PotwConv2dParams, x: usize, cg: i32, oy: i32, ox: i32,
       }
       const src = x + <usize>iy * rowStride;
       if (wholeRow) {
-        qs8_extend_row__wasmsimd(src + <usize>(ix0 * c), d, tapsLen);
+        copyRun(src + <usize>(ix0 * c), d, tapsLen);
         continue;
       }
       for (let kx = 0; kx < kw; kx++) {
         const ix = ix0 + kx * dw;
-        const dk = d + (<usize>(kx * cg) << 1);
+        const dk = d + <usize>(kx * cg);
         if (<u32>ix < <u32>w) {
-          qs8_extend_row__wasmsimd(src + <usize>(ix * c), dk, cg);
+          copyRun(src + <usize>(ix * c), dk, cg);
         } else {
           fillRun(dk, cg, zxw);
         }

@@ -22,7 +22,7 @@ export function qs8_potw_panel__scalar(
     const levels = load<i32>(rec, 12);
     let next = rec + POTW_CHANNEL_HEADER_BYTES;
     for (let i = 0; i < cols; i++) {
-      const px = panel + (<usize>i << 1);
+      const px = panel + <usize>i;
       let q = rec + POTW_CHANNEL_HEADER_BYTES;
       let acc: i32 = 0;
       for (let l = 0; l < levels; l++) {
@@ -34,8 +34,8 @@ export function qs8_potw_panel__scalar(
           const negEnd = posEnd + (<usize>load<i32>(q, 4) << 2);
           q += 8;
           let s: i32 = 0;
-          for (; q < posEnd; q += 4) s += <i32>load<i16>(px + <usize>load<i32>(q));
-          for (; q < negEnd; q += 4) s -= <i32>load<i16>(px + <usize>load<i32>(q));
+          for (; q < posEnd; q += 4) s += <i32>load<i8>(px + <usize>load<i32>(q));
+          for (; q < negEnd; q += 4) s -= <i32>load<i8>(px + <usize>load<i32>(q));
           acc += s;
         }
       }
@@ -59,7 +59,7 @@ export function skipRecord(rec: usize): usize {
 }
 
 // QGemm with PoT weights over a batch: each panel of POTW_PANEL_PIXELS input rows is
-// transposed into the panel (tap k of row i at panel + k * ROW_BYTES + 2 * i), then reduced.
+// transposed into the panel (tap k of row i at panel + k * ROW_BYTES + i), then reduced.
 export function qs8_potw_gemm_minmax__scalar(p: Qs8PotwGemmParams): void {
   const panel = p.scratch;
   for (let r0 = 0; r0 < p.n; r0 += POTW_PANEL_PIXELS) {
@@ -67,7 +67,7 @@ export function qs8_potw_gemm_minmax__scalar(p: Qs8PotwGemmParams): void {
     for (let i = 0; i < rows; i++) {
       const x = p.input + <usize>(r0 + i) * <usize>p.k;
       for (let k = 0; k < p.k; k++) {
-        store<i16>(panel + <usize>k * POTW_PANEL_ROW_BYTES + (<usize>i << 1), <i16>load<i8>(x + <usize>k));
+        store<i8>(panel + <usize>k * POTW_PANEL_ROW_BYTES + <usize>i, load<i8>(x + <usize>k));
       }
     }
     qs8_potw_panel__scalar(

@@ -76,17 +76,17 @@ export function qs8_potw_panel__wasmsimd(
         let s0 = i16x8.splat(0), s1 = s0, s2 = s0, s3 = s0;
         for (; q < posEnd; q += 4) {
           const x = panel + <usize>load<i32>(q);
-          s0 = i16x8.add(s0, v128.load(x));
-          s1 = i16x8.add(s1, v128.load(x, 16));
-          s2 = i16x8.add(s2, v128.load(x, 32));
-          s3 = i16x8.add(s3, v128.load(x, 48));
+          s0 = i16x8.add(s0, v128.load8x8_s(x));
+          s1 = i16x8.add(s1, v128.load8x8_s(x, 8));
+          s2 = i16x8.add(s2, v128.load8x8_s(x, 16));
+          s3 = i16x8.add(s3, v128.load8x8_s(x, 24));
         }
         for (; q < negEnd; q += 4) {
           const x = panel + <usize>load<i32>(q);
-          s0 = i16x8.sub(s0, v128.load(x));
-          s1 = i16x8.sub(s1, v128.load(x, 16));
-          s2 = i16x8.sub(s2, v128.load(x, 32));
-          s3 = i16x8.sub(s3, v128.load(x, 48));
+          s0 = i16x8.sub(s0, v128.load8x8_s(x));
+          s1 = i16x8.sub(s1, v128.load8x8_s(x, 8));
+          s2 = i16x8.sub(s2, v128.load8x8_s(x, 16));
+          s3 = i16x8.sub(s3, v128.load8x8_s(x, 24));
         }
         a0 = i32x4.add(a0, i32x4.extend_low_i16x8_s(s0)); a1 = i32x4.add(a1, i32x4.extend_high_i16x8_s(s0));
         a2 = i32x4.add(a2, i32x4.extend_low_i16x8_s(s1)); a3 = i32x4.add(a3, i32x4.extend_high_i16x8_s(s1));
@@ -133,39 +133,45 @@ export function qs8_potw_panel__wasmsimd(
 }
 
 /**
- * Transposes the 8 x 8 int16 block r0..r7 (row t = pixel t, lanes = taps k0..k7) and stores
- * tap kk's 8 pixels at dst + kk * POTW_PANEL_ROW_BYTES.
+ * Transposes the 8 x 8 int8 block held as a = [row 0 | row 1], b = [row 2 | row 3],
+ * c = [row 4 | row 5], d = [row 6 | row 7] (row t = pixel t, 8 taps each) and stores tap kk's
+ * 8 pixels at dst + kk * POTW_PANEL_ROW_BYTES: three rounds of interleaves (8-, 16-, 32-bit).
  */
 // @ts-ignore: decorator
 @inline
-export function qs8_potw_transpose8x8__wasmsimd(
-  r0: v128, r1: v128, r2: v128, r3: v128, r4: v128, r5: v128, r6: v128, r7: v128, dst: usize,
-): void {
-  // 16-bit interleave: t0 = [r0k0 r1k0 r0k1 r1k1 r0k2 r1k2 r0k3 r1k3], t1 = the same for k4..k7
-  const t0 = i16x8.shuffle(r0, r1, 0, 8, 1, 9, 2, 10, 3, 11), t1 = i16x8.shuffle(r0, r1, 4, 12, 5, 13, 6, 14, 7, 15);
-  const t2 = i16x8.shuffle(r2, r3, 0, 8, 1, 9, 2, 10, 3, 11), t3 = i16x8.shuffle(r2, r3, 4, 12, 5, 13, 6, 14, 7, 15);
-  const t4 = i16x8.shuffle(r4, r5, 0, 8, 1, 9, 2, 10, 3, 11), t5 = i16x8.shuffle(r4, r5, 4, 12, 5, 13, 6, 14, 7, 15);
-  const t6 = i16x8.shuffle(r6, r7, 0, 8, 1, 9, 2, 10, 3, 11), t7 = i16x8.shuffle(r6, r7, 4, 12, 5, 13, 6, 14, 7, 15);
-  // 32-bit interleave: u0 = [rows 0-3 of k0, rows 0-3 of k1], u1 = k2 k3, u2 = k4 k5, u3 = k6 k7
-  const u0 = i32x4.shuffle(t0, t2, 0, 4, 1, 5), u1 = i32x4.shuffle(t0, t2, 2, 6, 3, 7);
-  const u2 = i32x4.shuffle(t1, t3, 0, 4, 1, 5), u3 = i32x4.shuffle(t1, t3, 2, 6, 3, 7);
-  const u4 = i32x4.shuffle(t4, t6, 0, 4, 1, 5), u5 = i32x4.shuffle(t4, t6, 2, 6, 3, 7);
-  const u6 = i32x4.shuffle(t5, t7, 0, 4, 1, 5), u7 = i32x4.shuffle(t5, t7, 2, 6, 3, 7);
-  // 64-bit: rows 0-3 and rows 4-7 of one tap
+export function qs8_potw_transpose8x8__wasmsimd(a: v128, b: v128, c: v128, d: v128, dst: usize): void {
+  // (row 2i, row 2i+1) byte pairs per tap: a1 = [r0k0 r1k0 r0k1 r1k1 ... r0k7 r1k7]
+  const a1 = i8x16.shuffle(a, a, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  const b1 = i8x16.shuffle(b, b, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  const c1 = i8x16.shuffle(c, c, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  const d1 = i8x16.shuffle(d, d, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+  // rows 0-3 per tap: ab0 = taps 0..3, ab1 = taps 4..7 (4 bytes each); cd: rows 4-7
+  const ab0 = i16x8.shuffle(a1, b1, 0, 8, 1, 9, 2, 10, 3, 11), ab1 = i16x8.shuffle(a1, b1, 4, 12, 5, 13, 6, 14, 7, 15);
+  const cd0 = i16x8.shuffle(c1, d1, 0, 8, 1, 9, 2, 10, 3, 11), cd1 = i16x8.shuffle(c1, d1, 4, 12, 5, 13, 6, 14, 7, 15);
+  // rows 0-7 of two taps per vector
+  const k01 = i32x4.shuffle(ab0, cd0, 0, 4, 1, 5), k23 = i32x4.shuffle(ab0, cd0, 2, 6, 3, 7);
+  const k45 = i32x4.shuffle(ab1, cd1, 0, 4, 1, 5), k67 = i32x4.shuffle(ab1, cd1, 2, 6, 3, 7);
   const R = <usize>POTW_PANEL_ROW_BYTES;
-  v128.store(dst, i64x2.shuffle(u0, u4, 0, 2));
-  v128.store(dst + R, i64x2.shuffle(u0, u4, 1, 3));
-  v128.store(dst + 2 * R, i64x2.shuffle(u1, u5, 0, 2));
-  v128.store(dst + 3 * R, i64x2.shuffle(u1, u5, 1, 3));
-  v128.store(dst + 4 * R, i64x2.shuffle(u2, u6, 0, 2));
-  v128.store(dst + 5 * R, i64x2.shuffle(u2, u6, 1, 3));
-  v128.store(dst + 6 * R, i64x2.shuffle(u3, u7, 0, 2));
-  v128.store(dst + 7 * R, i64x2.shuffle(u3, u7, 1, 3));
+  v128.store64_lane(dst, k01, 0);
+  v128.store64_lane(dst + R, k01, 1);
+  v128.store64_lane(dst + 2 * R, k23, 0);
+  v128.store64_lane(dst + 3 * R, k23, 1);
+  v128.store64_lane(dst + 4 * R, k45, 0);
+  v128.store64_lane(dst + 5 * R, k45, 1);
+  v128.store64_lane(dst + 6 * R, k67, 0);
+  v128.store64_lane(dst + 7 * R, k67, 1);
+}
+
+/** Two 8-byte rows in one vector: [p[0..7] | q[0..7]]. */
+// @ts-ignore: decorator
+@inline
+export function qs8_potw_load_pair__wasmsimd(p: usize, q: usize): v128 {
+  return v128.load64_lane(q, v128.load64_zero(p), 1);
 }
 
 /**
  * Panel columns c0 .. c0+7 from 8 rows of int8 (row t at src[t]), kPad taps: each row is read
- * 8 bytes at a time (up to 7 bytes past its K values: EXTRA_BYTES), sign-extended and transposed.
+ * 8 bytes at a time (up to 7 bytes past its K values: EXTRA_BYTES) and transposed.
  */
 // @ts-ignore: decorator
 @inline
@@ -176,8 +182,8 @@ function transposeRowsI8(
   for (let k = 0; k < kPad; k += POTW_KR) {
     const o = <usize>k;
     qs8_potw_transpose8x8__wasmsimd(
-      v128.load8x8_s(s0 + o), v128.load8x8_s(s1 + o), v128.load8x8_s(s2 + o), v128.load8x8_s(s3 + o),
-      v128.load8x8_s(s4 + o), v128.load8x8_s(s5 + o), v128.load8x8_s(s6 + o), v128.load8x8_s(s7 + o),
+      qs8_potw_load_pair__wasmsimd(s0 + o, s1 + o), qs8_potw_load_pair__wasmsimd(s2 + o, s3 + o),
+      qs8_potw_load_pair__wasmsimd(s4 + o, s5 + o), qs8_potw_load_pair__wasmsimd(s6 + o, s7 + o),
       dst + o * POTW_PANEL_ROW_BYTES,
     );
   }
@@ -196,7 +202,7 @@ export function qs8_potw_gemm_minmax__wasmsimd(p: Qs8PotwGemmParams): void {
       transposeRowsI8(
         s, min(s + k, last), min(s + 2 * k, last), min(s + 3 * k, last),
         min(s + 4 * k, last), min(s + 5 * k, last), min(s + 6 * k, last), min(s + 7 * k, last),
-        p.kPad, panel + (<usize>c0 << 1),
+        p.kPad, panel + <usize>c0,
       );
     }
     qs8_potw_panel__wasmsimd(
