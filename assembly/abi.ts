@@ -418,7 +418,7 @@ export const POTW_PANEL_PIXELS: i32 = 32;
 export const POTW_PANEL_ROW_BYTES: i32 = POTW_PANEL_PIXELS;
 /** Most taps of one segment: 255 * 128 < 2^15 keeps a segment sum inside an int16. */
 export const POTW_SEGMENT_TAPS: i32 = 255;
-/** The panel's reduction rows: K rounded up to a multiple of this (the SIMD 8x8 transpose). */
+/** Panel rows per run (and per gemm row) are a multiple of this: the SIMD gather transposes 8 x 8 bytes. */
 export const POTW_KR: i32 = 8;
 /** Bytes of a channel record's header (below). */
 export const POTW_CHANNEL_HEADER_BYTES: i32 = 32;
@@ -462,8 +462,8 @@ export const POTW_CHANNEL_HEADER_BYTES: i32 = 32;
 //   │ row 0       : x(px 0) x(px 1) ... x(px 31) i8  │  32 bytes per row
 //   │ row 1       : ...                              │
 //   │ ...                                            │
-//   │ row kPad-1  (kPad = runs * lPad; gemm: K rounded up to POTW_KR)                      │
-//   └────────────────────────────────────────────────┘
+//   │ row kPad-1                                     │  kPad = runs * lPad (gemm: K
+//   └────────────────────────────────────────────────┘  rounded up to POTW_KR)
 //   x(px, row(k)) = the input value tap k of output pixel px reads (zx where the window
 //   leaves the image; gemm: x[row][k]). Rows no tap maps to and pixels past the last one are
 //   don't-care. The SIMD conv kernel first copies each image into a zx-padded copy

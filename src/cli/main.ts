@@ -6,6 +6,7 @@ import { FormatError } from '../format/qmodel.js';
 import { ModelError } from '../ir/errors.js';
 import { CalibrationError } from '../quant/calibrate.js';
 import { QuantizationError } from '../quant/requant.js';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerExportQdq } from './commands/export-qdq.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerQuantize(program);
   registerExportQdq(program);
+  registerAnalyze(program);
   registerEval(program);
   registerDemo(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {} });

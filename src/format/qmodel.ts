@@ -20,7 +20,7 @@
 //     the op's scalar fields). Every array of a node (weights, weightScale, bias, requant.mult,
 //     requant.shift) is a reference {"t": [offset, count]} into the TENSORS section.
 //  4. TENSORS section: the arrays, each starting 16-byte aligned relative to the section:
-//     weights int8, bias int32, weightScale float32, mult int32, shift int32, and for a
+//     weights int8 in [-127, 127], bias int32, weightScale float32, mult int32, shift int32, and for a
 //     power-of-two layer (node field "pot": {"rule", "bits", "codes"}, no "weights") its codes
 //     bit-packed: code i occupies bits [i*bits, (i+1)*bits) of a little-endian bit stream
 //     (bit 0 of byte 0 first), ceil(n*bits/8) bytes, unused high bits of the last byte zero.
@@ -155,7 +155,9 @@ function sortedKeys(_key: string, v: unknown): unknown {
 // ---------------------------------------------------------------------------------------------
 // Reader
 
-export function readQModel(bytes: Uint8Array): QGraph {
+export function readQModel(input: Uint8Array): QGraph {
+  // A plain view: a Node Buffer's slice() would share memory instead of copying.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const fail = (msg: string): never => {
     throw new FormatError(`invalid .dq model: ${msg}`);
   };
@@ -234,7 +236,7 @@ class GraphReader {
     if (n !== count) this.fail(`${what} has ${n} values, its node needs ${count}`);
     if (off % 16 !== 0 || off + n * ITEM[kind] > this.tensors.length) this.fail(`${what} [${off}, +${n * ITEM[kind]}) is outside the TENSORS section or misaligned`);
     const bytes = this.tensors.slice(off, off + n * ITEM[kind]); // copy: aligned, owned
-    const out = kind === 'u8' ? bytes : kind === 'i8' ? new Int8Array(bytes.buffer) : kind === 'i32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
+    const out = kind === 'u8' ? bytes : kind === 'i8' ? new Int8Array(bytes.buffer, 0, n) : kind === 'i32' ? new Int32Array(bytes.buffer, 0, n) : new Float32Array(bytes.buffer, 0, n);
     return out as never;
   }
 

@@ -28,6 +28,8 @@ export interface QuantizeModelOptions {
 
 export interface QuantizedModel {
   q: QGraph;
+  /** the level-one model, before any power-of-two layer */
+  q8: QGraph;
   ranges: RangeTable;
   calibImages: number;
 }
@@ -46,7 +48,8 @@ export async function quantizeModel(model: FloatModel, calibData: () => Promise<
   const ranges = await calibrate(model, data, {
     method: o.calibration, percentile: o.percentile, limit: o.limit, engine: o.engine, onProgress: (d, t) => o.onProgress?.('calibrate', d, t),
   });
-  let q = quantizeInt8(g, ranges, { perTensor: o.perTensor });
+  const q8 = quantizeInt8(g, ranges, { perTensor: o.perTensor });
+  let q = q8;
   const layers = resolveLayers(q, o.pot ?? 'none');
   if (layers.size > 0) {
     const floatWeights = layerFloatWeights(g, q);
@@ -54,5 +57,5 @@ export async function quantizeModel(model: FloatModel, calibData: () => Promise<
     if (o.biasCorrection)
       q = await correctPotBias(q, model, floatWeights, await calibData(), { limit: o.limit, engine: o.engine, onProgress: (d, t) => o.onProgress?.('bias correction', d, t) });
   }
-  return { q, ranges, calibImages };
+  return { q, q8, ranges, calibImages };
 }

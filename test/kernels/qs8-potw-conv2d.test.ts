@@ -25,8 +25,11 @@ interface ConvCase {
   pads?: [number, number, number, number]; // top, left, bottom, right
   dilation?: [number, number]; group?: number;
   zx?: number; zy?: number;
-  /** "typical": real multipliers around 40 / accStd; "tiny": ~2^-20; "one": just below 1; "raw": mult/shift drawn directly, shift 1..40 */
-  scale?: "typical" | "tiny" | "one" | "raw";
+  /**
+   * "typical": real multipliers around 40 / accStd; "tiny": ~2^-20; "one": just below 1; "raw": mult/shift
+   * drawn directly, shift 1..40; "edge": shifts 31, 32, 33, 62 (the SIMD requantization switches paths at 32)
+   */
+  scale?: "typical" | "tiny" | "one" | "raw" | "edge";
   relu?: boolean; qmin?: number; qmax?: number;
   rule?: PotRounding;
   /** every x = xFill; every weight = wFill (an int8 value, or 128 / -128: PoT exponent 7) */
@@ -53,9 +56,9 @@ function geometryOf(t: ConvCase): Conv2dGeometry {
 function requantFor(rng: Rng, m: number, scale: ConvCase["scale"], accStd: number): { mult: Int32Array; shift: Int32Array } {
   const mult = new Int32Array(m), shift = new Int32Array(m);
   for (let i = 0; i < m; i++) {
-    if (scale === "raw") {
+    if (scale === "raw" || scale === "edge") {
       mult[i] = randInt(rng, 2 ** 30, 2 ** 31 - 1);
-      shift[i] = randInt(rng, 1, 40);
+      shift[i] = scale === "raw" ? randInt(rng, 1, 40) : [31, 32, 33, 62][i % 4]!;
       continue;
     }
     const real = scale === "tiny" ? 2 ** -20 * (1 + rng()) : scale === "one" ? 1 - 2 ** -randInt(rng, 8, 24) : (40 / accStd) * 2 ** (2 * rng() - 1);
@@ -67,7 +70,7 @@ function requantFor(rng: Rng, m: number, scale: ConvCase["scale"], accStd: numbe
 }
 
 /** PoT codes of `count` weights per the case (rule's code width); +-128 is code exponent 7. */
-export function potCodes(rng: Rng, count: number, perChannel: number, t: { rule?: PotRounding; wFill?: number; zeroChannels?: boolean; allExponents?: boolean }): { codes: Uint8Array; weights: Int16Array; rule: PotRounding; bits: 4 | 5 } {
+function potCodes(rng: Rng, count: number, perChannel: number, t: { rule?: PotRounding; wFill?: number; zeroChannels?: boolean; allExponents?: boolean }): { codes: Uint8Array; weights: Int16Array; rule: PotRounding; bits: 4 | 5 } {
   const rule = t.rule ?? "log";
   const bits = codeBits(rule);
   const signBit = 1 << (bits - 1);
@@ -173,6 +176,10 @@ NAMED.push(
   { c: 16, h: 9, w: 9, m: 10, zeroChannels: true, rule: "floor", group: 2 },
   { c: 16, h: 9, w: 9, m: 10, allExponents: true },
   { c: 16, h: 9, w: 9, m: 10, allExponents: true, rule: "floor" },
+  // output channels staged 16 at a time by the SIMD kernel: blocks, channel tails, panel tails
+  { c: 8, h: 9, w: 8, m: 20 },
+  { n: 2, c: 6, h: 8, w: 8, m: 66, group: 2, rule: "linear" },
+  { c: 5, h: 4, w: 16, m: 48, rule: "floor", kh: 1, kw: 1, pads: [0, 0, 0, 0] },
 );
 
 /** Extremes: zero points, scales, clamps, worst-case accumulators at K = 576. */
@@ -180,7 +187,7 @@ const EXTREMES: ConvCase[] = [];
 for (const zx of [-128, 0, 127]) {
   for (const zy of [-128, 0, 127]) EXTREMES.push({ c: 9, h: 6, w: 7, m: 6, zx, zy, rule: RULES[(zx + zy + 512) % 3] });
 }
-for (const scale of ["tiny", "one", "raw"] as const) {
+for (const scale of ["tiny", "one", "raw", "edge"] as const) {
   EXTREMES.push({ c: 16, h: 8, w: 8, m: 12, scale }, { n: 2, c: 5, h: 5, w: 9, m: 7, scale, zx: 127, zy: -128, rule: "floor" });
 }
 EXTREMES.push(
@@ -236,7 +243,7 @@ function randomCases(seed: number, count: number): ConvCase[] {
       pads: [randInt(rng, 0, 3), randInt(rng, 0, 3), randInt(rng, 0, 3), randInt(rng, 0, 3)],
       dilation: [randInt(rng, 1, 2), randInt(rng, 1, 2)],
       zx: [-128, 127, 0, randInt(rng, -128, 127)][randInt(rng, 0, 3)], zy: randInt(rng, -128, 127),
-      scale: (["typical", "tiny", "one", "raw"] as const)[randInt(rng, 0, 3)], relu: rng() < 0.3,
+      scale: (["typical", "tiny", "one", "raw", "edge"] as const)[randInt(rng, 0, 4)], relu: rng() < 0.3,
       rule: RULES[randInt(rng, 0, 2)], zeroChannels: rng() < 0.2, allExponents: rng() < 0.2,
     };
     const g = geometryOf(t);
@@ -254,7 +261,7 @@ describe("qs8_potw_conv2d_minmax", () => {
   });
 
   it("params struct size matches the wasm builds", () => {
-    expect(PARAMS_SIZES.QS8_POTW_CONV2D_PARAMS_SIZE).toBe(100);
+    expect(PARAMS_SIZES.QS8_POTW_CONV2D_PARAMS_SIZE).toBe(112);
   });
 
   const suites: [string, ConvCase[]][] = [

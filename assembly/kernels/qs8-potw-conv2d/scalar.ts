@@ -32,16 +32,19 @@ export function qs8_potw_conv2d_minmax__scalar(p: Qs8PotwConv2dParams): void {
   }
 }
 
-// panel[k][i] = x[iy][ix][ci] for k = (ky * kw + kx) * cg + ci (x: the group's first channel), or zx.
+// panel[row(k)][i] = x[iy][ix][ci] for the tap k = (ky * kw + kx) * cg + ci (x: the group's
+// first channel), or zx; row(k) as in assembly/abi.ts.
 function gatherColumn(p: Qs8PotwConv2dParams, x: usize, cg: i32, oy: i32, ox: i32, col: usize): void {
   const iy0 = oy * p.strideH - p.padTop;
   const ix0 = ox * p.strideW - p.padLeft;
   const zx = <i8>p.zx;
-  let d = col;
+  const contiguous = p.group == 1 && p.dilationW == 1;
   for (let ky = 0; ky < p.kh; ky++) {
     const iy = iy0 + ky * p.dilationH;
     for (let kx = 0; kx < p.kw; kx++) {
       const ix = ix0 + kx * p.dilationW;
+      const row = contiguous ? ky * p.lPad + kx * p.c : (ky * p.kw + kx) * p.lPad;
+      let d = col + <usize>row * POTW_PANEL_ROW_BYTES;
       if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) {
         const src = x + <usize>((iy * p.w + ix) * p.c);
         for (let ci = 0; ci < cg; ci++, d += POTW_PANEL_ROW_BYTES) store<i8>(d, load<i8>(src + <usize>ci));

@@ -1,33 +1,24 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import { writeQModel } from '../../format/qmodel.js';
-import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
-import type { PotRounding } from '../../ir/qgraph.js';
+import type { PotRounding, QGraph } from '../../ir/qgraph.js';
+import { createEvaluator, loadEvalSet } from '../../parallel/eval-pool.js';
 import { memoryReport } from '../../plan/memory-report.js';
+import type { CalibrationMethod } from '../../quant/calibrate.js';
+import { measureSensitivity, prepareExt, selectExt } from '../../quant/doubleqext.js';
+import type { MetricName } from '../../quant/layer-metrics.js';
 import { quantizeModel } from '../../quant/quantize-model.js';
-import { POT_ROUNDINGS } from '../../quant/quantize-pot.js';
+import { parseBudget, parseMaxDrop, type Target } from '../../quant/select-layers.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
-import { loadModel, parseIntFlag, UsageError } from '../io.js';
-import { progress } from '../progress.js';
-import { normalizationFlags } from './eval.js';
+import { loadModel, UsageError } from '../io.js';
+import { progress, type Progress } from '../progress.js';
+import { addCalibrationFlags, addPotFlags, addSelectionFlags, maxSavingForRule, parseQuantFlags, type QuantFlags } from './quant-flags.js';
 
-export interface QuantizeFlags {
-  calib: string;
-  format: string;
-  labels?: string;
-  calibLimit?: string;
-  calibration?: string;
-  percentile?: string;
-  perTensor?: boolean;
-  mean?: string;
-  std?: string;
+export interface QuantizeFlags extends QuantFlags {
   out: string;
-  json?: boolean;
   pot?: string;
-  rounding?: string;
-  refitScale?: boolean;
-  biasCorrection?: boolean;
+  budget?: string;
+  maxDrop?: string;
 }
 
 export interface QuantizeReport {
@@ -46,38 +37,69 @@ export interface QuantizeReport {
   biasCorrection: boolean;
   /** kernel weights only, against 8-bit, percent */
   savingVsInt8Pct: number;
+  /** DoubleQExt: how the layers were chosen */
+  selection?: { metric: MetricName; search: string; target: Target; measuredDropPoints?: number };
   seconds: number;
+}
+
+/** Stage-named progress bars, created on first use and all stopped at the end. */
+export function stageBars(show: boolean) {
+  const bars = new Map<string, Progress>();
+  return {
+    update(stage: string, done: number, total: number) {
+      let b = bars.get(stage);
+      if (!b) bars.set(stage, (b = progress(stage, show)));
+      b.update(done, total);
+    },
+    stop() {
+      for (const b of bars.values()) b.stop();
+    },
+  };
 }
 
 export async function quantizeCommand(model: string, o: QuantizeFlags, showProgress: boolean): Promise<QuantizeReport> {
   const t0 = performance.now();
-  const method = (o.calibration ?? 'minmax') as CalibrationMethod;
-  if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`--calibration must be one of ${CALIBRATION_METHODS.join(', ')}, got '${o.calibration}'`);
-  let percentile: number | undefined;
-  if (o.percentile !== undefined) {
-    if (method !== 'percentile') throw new UsageError('--percentile goes with --calibration percentile');
-    percentile = Number(o.percentile);
-    if (!/^\d+(\.\d+)?$/.test(o.percentile) || !(percentile > 50 && percentile <= 100)) throw new UsageError(`--percentile must be a number in (50, 100], got '${o.percentile}'`);
-  }
-  const limit = o.calibLimit === undefined ? 1000 : parseIntFlag(o.calibLimit, '--calib-limit');
-  const potSpec = o.pot ?? 'none';
-  const rule = (o.rounding ?? 'log') as PotRounding;
-  if (!POT_ROUNDINGS.includes(rule)) throw new UsageError(`--rounding must be one of ${POT_ROUNDINGS.join(', ')}, got '${o.rounding}'`);
-  if (potSpec === 'none' && (o.rounding || o.refitScale || o.biasCorrection)) throw new UsageError('--rounding, --refit-scale and --bias-correction go with --pot');
-  const format = parseDatasetFormat(o.format);
   const m = loadModel(model);
-  const norm = normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format);
+  const f = parseQuantFlags(m, o, undefined);
+  const ext = o.budget !== undefined || o.maxDrop !== undefined;
+  const potSpec = o.pot ?? 'none';
+  if (ext && potSpec !== 'none') throw new UsageError('--pot names the layers itself; it does not go with --budget or --max-drop');
+  if (o.budget !== undefined && o.maxDrop !== undefined) throw new UsageError('give one target: --budget or --max-drop');
+  if (!ext && potSpec === 'none' && (o.rounding || o.refitScale || o.biasCorrection)) throw new UsageError('--rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
+  if (!ext && (o.metric || o.search)) throw new UsageError('--metric and --search go with --budget or --max-drop');
+  if (o.budget !== undefined) {
+    // cheap checks before the slow part; the exact byte bounds are checked once the layers are known
+    const pct = /^\s*(-?[0-9]*\.?[0-9]+)\s*%\s*$/.exec(o.budget);
+    if (pct && Number(pct[1]) > maxSavingForRule(f.rule))
+      throw new UsageError(`--budget ${o.budget.trim()} is impossible: ${f.rule} codes save at most ${maxSavingForRule(f.rule).toFixed(2)} % of the 8-bit kernel weights`);
+    if (!pct && !/^\s*[0-9]+\s*B?\s*$/.test(o.budget)) throw new UsageError(`--budget must be a percentage saved vs 8-bit (e.g. 23.05%) or a kernel-weight size in bytes (e.g. 180000B), got '${o.budget}'`);
+  }
+  const maxDrop = o.maxDrop !== undefined ? parseMaxDrop(o.maxDrop) : undefined;
   const engine = await loadEngine();
-  const bars = { calibrate: progress('calibrate', showProgress), 'bias correction': progress('bias correction', showProgress) };
-  let q, calibImages;
+  const bars = stageBars(showProgress);
+  let q: QGraph, calibImages: number, selection: QuantizeReport['selection'];
   try {
-    ({ q, calibImages } = await quantizeModel(m, () => openDataset(o.calib, format, { norm, labels: o.labels }), {
-      calibration: method, percentile, limit, perTensor: !!o.perTensor, pot: potSpec, rounding: rule, refitScale: !!o.refitScale,
-      biasCorrection: !!o.biasCorrection, engine, onProgress: (stage, d, t) => bars[stage].update(d, t),
-    }));
+    if (!ext) {
+      ({ q, calibImages } = await quantizeModel(m, f.calibData, { ...f.opts, pot: potSpec, engine, onProgress: bars.update }));
+    } else {
+      const prepared = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update });
+      calibImages = prepared.calibImages;
+      const target: Target = maxDrop ?? parseBudget(o.budget!, prepared.layers);
+      let ev, base;
+      if (f.metric === 'sensitivity' || target.kind === 'max-drop') {
+        ev = await createEvaluator(await loadEvalSet(await f.calibData(), f.opts.limit));
+        base = await measureSensitivity(prepared, ev, bars.update);
+      }
+      try {
+        const s = await selectExt(prepared, f.metric, target, f.search, ev, base, bars.update);
+        q = s.q;
+        selection = { metric: s.metric, search: s.search, target: s.target, measuredDropPoints: s.measuredDropPoints };
+      } finally {
+        await ev?.close();
+      }
+    }
   } finally {
-    bars.calibrate.stop();
-    bars['bias correction'].stop();
+    bars.stop();
   }
   const bytes = writeQModel(q);
   const mem = memoryReport(q, bytes);
@@ -86,39 +108,34 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   } catch (e) {
     throw new UsageError(`cannot write ${o.out}: ${(e as Error).message}`);
   }
+  const pot = mem.layers.filter((l) => l.format === 'pot').map((l) => l.name);
   return {
-    model, out: o.out, calibration: method, percentile, perTensor: !!o.perTensor, calibImages,
+    model, out: o.out, calibration: f.opts.calibration, percentile: f.opts.percentile, perTensor: !!o.perTensor, calibImages,
     layers: mem.layers.length, weightBytes: mem.kernelWeightBits.actual / 8, fileBytes: bytes.length,
-    potLayers: mem.layers.filter((l) => l.format === 'pot').map((l) => l.name), rounding: mem.layers.some((l) => l.format === 'pot') ? rule : undefined,
-    refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection, savingVsInt8Pct: mem.savingVsInt8Pct, seconds: (performance.now() - t0) / 1000,
+    potLayers: pot, rounding: pot.length ? f.rule : undefined, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection,
+    savingVsInt8Pct: mem.savingVsInt8Pct, selection, seconds: (performance.now() - t0) / 1000,
   };
 }
 
 export function registerQuantize(program: Command): void {
-  program
+  const c = program
     .command('quantize')
-    .description('post-training quantization: 8-bit (level one), then power-of-two weights for chosen layers (level two); writes a packed .dq model')
+    .description('post-training quantization: 8-bit (level one), power-of-two weights for chosen layers (level two), or layers chosen under a target (DoubleQExt); writes a packed .dq model')
     .argument('<model>', 'float model (.onnx)')
-    .requiredOption('--calib <file>', "calibration data; for --format mnist the split ('train')")
-    .requiredOption('--format <format>', 'cifar10 | npy | mnist')
-    .requiredOption('--out <file>', 'the quantized model to write (.dq)')
-    .option('--labels <file>', 'npy: labels .npy (not used for calibration, but the reader checks it)')
-    .option('--calib-limit <n>', 'calibrate on the first n images', '1000')
-    .option('--calibration <method>', `activation range estimation: ${CALIBRATION_METHODS.join(' | ')}`, 'minmax')
-    .option('--percentile <p>', 'percentile calibration: the percentile kept (default 99.99)')
-    .option('--per-tensor', 'one weight scale per layer instead of one per output channel')
-    .option('--mean <a,b,c>', 'per-channel mean subtracted after pixel/255')
-    .option('--std <a,b,c>', 'per-channel std divided after subtracting the mean')
-    .option('--pot <layers>', "level two: power-of-two weights for 'all', 'none' or a comma-separated list of layer names (see inspect)", 'none')
-    .option('--rounding <rule>', `power-of-two rounding rule: ${POT_ROUNDINGS.join(' | ')} (default log)`)
-    .option('--refit-scale', 'power-of-two layers: least-squares re-fit of each channel scale')
-    .option('--bias-correction', 'power-of-two layers: correct the output-mean shift on the calibration images')
-    .option('--json', 'print one JSON object on stdout')
-    .action(async (model: string, o: QuantizeFlags) => {
-      const r = await quantizeCommand(model, o, !o.json);
-      process.stdout.write(o.json ? JSON.stringify(r) + '\n' :
-        `wrote ${r.out}: ${r.layers} layers (${r.potLayers.length} power-of-two${r.rounding ? `, ${r.rounding} rule${r.refitScale ? ', scale re-fit' : ''}${r.biasCorrection ? ', bias correction' : ''}` : ''}), ` +
-        `${r.weightBytes.toLocaleString('en-US')} kernel weight bytes (${r.savingVsInt8Pct.toFixed(2)} % below 8-bit), ${r.fileBytes.toLocaleString('en-US')} bytes on disk; ` +
-        `${r.calibration}${r.percentile ? ` ${r.percentile}` : ''} calibration on ${r.calibImages} images, ${r.perTensor ? 'per-tensor' : 'per-channel'} weights, ${r.seconds.toFixed(1)} s\n`);
-    });
+    .requiredOption('--out <file>', 'the quantized model to write (.dq)');
+  addCalibrationFlags(c);
+  c.option('--pot <layers>', "level two: power-of-two weights for 'all', 'none' or a comma-separated list of layer names (see inspect)", 'none');
+  addPotFlags(c);
+  c.option('--budget <target>', 'DoubleQExt: save at least this much kernel-weight memory vs 8-bit (e.g. 23.05%), or fit the kernel weights in this many bytes (e.g. 180000B)')
+    .option('--max-drop <points>', 'DoubleQExt: most power-of-two layers whose top-1 on the calibration images stays within this many points of 8-bit');
+  addSelectionFlags(c);
+  c.option('--json', 'print one JSON object on stdout').action(async (model: string, o: QuantizeFlags) => {
+    const r = await quantizeCommand(model, o, !o.json);
+    process.stdout.write(o.json ? JSON.stringify(r) + '\n' :
+      `wrote ${r.out}: ${r.layers} layers (${r.potLayers.length} power-of-two${r.rounding ? `, ${r.rounding} rule${r.refitScale ? ', scale re-fit' : ''}${r.biasCorrection ? ', bias correction' : ''}` : ''}), ` +
+      `${r.weightBytes.toLocaleString('en-US')} kernel weight bytes (${r.savingVsInt8Pct.toFixed(2)} % below 8-bit), ${r.fileBytes.toLocaleString('en-US')} bytes on disk; ` +
+      `${r.calibration}${r.percentile ? ` ${r.percentile}` : ''} calibration on ${r.calibImages} images, ${r.perTensor ? 'per-tensor' : 'per-channel'} weights` +
+      (r.selection ? `; layers chosen by ${r.selection.metric} with ${r.selection.search}${r.selection.measuredDropPoints !== undefined ? `, calibration top-1 drop ${r.selection.measuredDropPoints.toFixed(2)} points` : ''}` : '') +
+      `, ${r.seconds.toFixed(1)} s\n`);
+  });
 }

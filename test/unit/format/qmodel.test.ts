@@ -60,6 +60,13 @@ describe('.dq format', () => {
     expect(new QExecutor(back, engine, 2).runQuantized(x, 2)).toEqual(new QExecutor(orig, engine, 2).runQuantized(x, 2));
   });
 
+  it('reads from a Node Buffer that is a view into a larger pool', () => {
+    const pool = Buffer.alloc(file.length + 100, 0x80); // -128 everywhere around the file
+    file.forEach((b, i) => (pool[50 + i] = b));
+    const view = pool.subarray(50, 50 + file.length);
+    expect(writeQModel(readQModel(view))).toEqual(file);
+  });
+
   it('starts with the documented header', () => {
     const dv = new DataView(file.buffer, file.byteOffset);
     expect(new TextDecoder().decode(file.subarray(0, 4))).toBe('DBLQ');
