@@ -9,6 +9,7 @@ import { QuantizationError } from '../quant/requant.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
+import { registerPareto } from './commands/pareto.js';
 import { registerExportQdq } from './commands/export-qdq.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerQuantize } from './commands/quantize.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerQuantize(program);
   registerExportQdq(program);
   registerAnalyze(program);
+  registerPareto(program);
   registerEval(program);
   registerDemo(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => {} });

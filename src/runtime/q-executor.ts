@@ -8,7 +8,12 @@ import { plan, type Plan } from '../plan/planner.js';
 import { dequantizeOutput, quantizeInput } from './edges.js';
 import type { Engine } from './kernels.js';
 
-type Packed = ReturnType<Engine['packConv']> | ReturnType<Engine['packGemm']>;
+type Packed = ReturnType<Engine['packConv']> | ReturnType<Engine['packGemm']> | ReturnType<Engine['packPotConv']> | ReturnType<Engine['packPotGemm']>;
+
+export interface QExecutorOptions {
+  /** Power-of-two layers on the shift-add kernels (default) or on the int8 kernels with decoded weights (same bytes). */
+  potKernels?: 'shift-add' | 'int8';
+}
 
 export class QExecutor {
   readonly plan: Plan;
@@ -16,12 +21,16 @@ export class QExecutor {
   private readonly packed = new Map<QNode, Packed>();
   private readonly outputs: Float32Array[];
 
-  constructor(readonly q: QGraph, private readonly engine: Engine, readonly maxBatch = 1) {
+  private readonly shiftAdd: boolean;
+
+  constructor(readonly q: QGraph, private readonly engine: Engine, readonly maxBatch = 1, opts: QExecutorOptions = {}) {
     this.plan = plan(q, maxBatch);
+    this.shiftAdd = (opts.potKernels ?? 'shift-add') === 'shift-add';
     for (const s of this.plan.steps) {
       const n = s.node;
-      if (n.op === 'conv') this.packed.set(n, engine.packConv(n, this.qp(n.inputs[0]!)));
-      if (n.op === 'gemm') this.packed.set(n, engine.packGemm(n, this.qp(n.inputs[0]!)));
+      const xq = this.qp(n.inputs[0]!);
+      if (n.op === 'conv') this.packed.set(n, n.pot && this.shiftAdd ? engine.packPotConv(n, xq) : engine.packConv(n, xq));
+      if (n.op === 'gemm') this.packed.set(n, n.pot && this.shiftAdd ? engine.packPotGemm(n, xq) : engine.packGemm(n, xq));
     }
     this.arena = engine.alloc(this.plan.arenaBytes);
     this.outputs = q.outputs.map((o) => new Float32Array(maxBatch * o.shape.reduce((p, d) => p * d, 1)));
@@ -62,8 +71,14 @@ export class QExecutor {
       const node = s.node;
       const x0 = a + s.inputs[0]!, y = a + s.output;
       switch (node.op) {
-        case 'conv': e.conv(this.packed.get(node) as ReturnType<Engine['packConv']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!)); break;
-        case 'gemm': e.gemm(this.packed.get(node) as ReturnType<Engine['packGemm']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!)); break;
+        case 'conv':
+          if (node.pot && this.shiftAdd) e.potConv(this.packed.get(node) as ReturnType<Engine['packPotConv']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
+          else e.conv(this.packed.get(node) as ReturnType<Engine['packConv']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
+          break;
+        case 'gemm':
+          if (node.pot && this.shiftAdd) e.potGemm(this.packed.get(node) as ReturnType<Engine['packPotGemm']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
+          else e.gemm(this.packed.get(node) as ReturnType<Engine['packGemm']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
+          break;
         case 'add': e.add(node, x0, a + s.inputs[1]!, y, n, this.qp(node.inputs[0]!), this.qp(node.inputs[1]!), this.qp(node.outputs[0]!)); break;
         case 'gavgpool': e.gavgpool(node, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!)); break;
         case 'maxpool': e.maxpool(node, x0, y, n); break;
