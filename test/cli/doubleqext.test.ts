@@ -1,0 +1,119 @@
+// DoubleQExt from the command line: analyze, quantize under a target, pareto.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, SHARED } from '../helpers/onnx-builder.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'doubleq.js');
+const RESNET = resolve(SHARED, 'models/resnet20-cifar10.onnx');
+const CALIB = resolve(SHARED, 'data/cifar10/calib.bin');
+const TEST_BIN = resolve(SHARED, 'data/cifar10/test.bin');
+const DATA = ['--calib', CALIB, '--format', 'cifar10', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
+let tmp = '';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function failure(...args: string[]): string {
+  const r = cli(...args);
+  expect(r.code, r.err).not.toBe(0);
+  expect(r.code).not.toBe(70);
+  const lines = r.err.trimEnd().split('\n');
+  expect(lines, r.err).toHaveLength(1);
+  return lines[0]!;
+}
+
+beforeAll(() => {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('the CLI is not built: run `npm run build` first');
+  tmp = mkdtempSync(join(tmpdir(), 'doubleq-ext-'));
+});
+
+describe('doubleq analyze', () => {
+  it('reports error, entropy and sensitivity for every weight layer, and a ranking', () => {
+    const r = cli('analyze', RESNET, ...DATA, '--calib-limit', '100', '--refit-scale', '--bias-correction', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.layers).toHaveLength(20);
+    expect(j.metric).toBe('sensitivity');
+    for (const l of j.layers) {
+      expect(l.sqnrDb).toBeGreaterThan(5);
+      expect(l.entropyBits).toBeGreaterThan(3);
+      expect(l.entropyBits).toBeLessThanOrEqual(8);
+      expect(l.sensitivity.kl).toBeGreaterThanOrEqual(0);
+      expect(l.bitsSaved).toBe(3 * l.weights);
+    }
+    expect(j.layers.map((l: { rank: number }) => l.rank).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(j.seconds.total).toBeGreaterThan(0);
+  });
+});
+
+describe('doubleq quantize under a target', () => {
+  it('--budget 23% picks layers saving at least 23 % and says how', () => {
+    const out = join(tmp, 'b.dq');
+    const r = cli('quantize', RESNET, ...DATA, '--calib-limit', '100', '--budget', '23%', '--metric', 'error', '--search', 'greedy', '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.savingVsInt8Pct).toBeGreaterThanOrEqual(23);
+    expect(j.savingVsInt8Pct).toBeLessThan(37.5);
+    expect(j.potLayers.length).toBeGreaterThan(0);
+    expect(j.selection).toEqual({ metric: 'error', search: 'greedy', target: { kind: 'saving', pct: 23 } });
+    const i = JSON.parse(cli('inspect', out, '--json').out);
+    expect(i.potLayers).toEqual(j.potLayers);
+    expect(i.totals.savingVsInt8Pct).toBeCloseTo(j.savingVsInt8Pct, 10);
+  });
+
+  it('--max-drop measures each step on the calibration images', () => {
+    const r = cli('quantize', RESNET, ...DATA, '--calib-limit', '100', '--max-drop', '0.5', '--bias-correction', '--out', join(tmp, 'd.dq'), '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.selection.search).toBe('greedy-remeasure');
+    expect(j.selection.measuredDropPoints).toBeLessThanOrEqual(0.5);
+    expect(j.potLayers.length).toBeGreaterThan(0);
+  });
+
+  it('bad targets: impossible, negative, not a number, both targets, unknown metric, empty calibration', () => {
+    const q = (...more: string[]) => ['quantize', RESNET, ...DATA, '--calib-limit', '20', '--out', join(tmp, 'x.dq'), ...more];
+    expect(failure(...q('--budget', '40%'))).toBe('doubleq: --budget 40% is impossible: log codes save at most 37.50 % of the 8-bit kernel weights');
+    expect(failure(...q('--budget', '-5%'))).toMatch(/--budget must be a percentage saved vs 8-bit \(e\.g\. 23\.05%\) or a kernel-weight size in bytes/);
+    expect(failure(...q('--budget', 'half'))).toMatch(/--budget must be a percentage/);
+    expect(failure(...q('--budget', '100B'))).toMatch(/--budget 100B is impossible: the kernel weights need at least 167710 bytes/);
+    expect(failure(...q('--budget', '20%', '--max-drop', '1'))).toBe('doubleq: give one target: --budget or --max-drop');
+    expect(failure(...q('--budget', '20%', '--metric', 'vibes'))).toBe("doubleq: --metric must be one of error, sensitivity, entropy, got 'vibes'");
+    expect(failure(...q('--budget', '20%', '--pot', 'all'))).toBe('doubleq: --pot names the layers itself; it does not go with --budget or --max-drop');
+    expect(failure(...q('--max-drop', 'some'))).toMatch(/--max-drop must be a non-negative number/);
+    writeFileSync(join(tmp, 'empty.bin'), new Uint8Array());
+    expect(failure('quantize', RESNET, '--calib', join(tmp, 'empty.bin'), '--format', 'cifar10', '--budget', '20%', '--out', join(tmp, 'y.dq'))).toMatch(/empty file/);
+  });
+});
+
+describe('doubleq pareto', () => {
+  it('writes frontier.json, a Markdown table and an SVG; every point is evaluated', () => {
+    const dir = join(tmp, 'frontier');
+    const r = cli('pareto', RESNET, ...DATA, '--eval', TEST_BIN, '--calib-limit', '100', '--eval-limit', '200', '--step', '12.5', '--metrics', 'error,sensitivity', '--out', dir, '--json');
+    expect(r.code, r.err).toBe(0);
+    const fr = JSON.parse(readFileSync(join(dir, 'frontier.json'), 'utf8'));
+    expect(JSON.parse(r.out)).toEqual(fr);
+    expect(fr.curves.map((c: { metric: string }) => c.metric)).toEqual(['error', 'sensitivity']);
+    for (const c of fr.curves) {
+      const s = c.points.map((p: { savingVsInt8Pct: number }) => p.savingVsInt8Pct);
+      expect(s).toEqual([...s].sort((a: number, b: number) => a - b));
+      expect(s[0]).toBe(0);
+      expect(s.at(-1)).toBe(37.5);
+      for (const p of c.points) {
+        expect(p.total).toBe(200);
+        expect(p.top1).toBeCloseTo((100 * p.correct) / 200, 10);
+        // the flag is exactly "scores above a less aggressive point of the same curve"
+        expect(p.aboveLessAggressive).toBe(c.points.some((o: { savingVsInt8Pct: number; correct: number }) => o.savingVsInt8Pct < p.savingVsInt8Pct && o.correct < p.correct));
+      }
+    }
+    expect(fr.curves[0].points[0].correct).toBe(fr.int8.correct);
+    const svg = readFileSync(join(dir, 'frontier.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toMatch(/paper DoubleQExt/);
+    expect(readFileSync(join(dir, 'frontier.md'), 'utf8')).toMatch(/\| budget \| saved vs 8-bit \|/);
+  });
+});
