@@ -22,3 +22,23 @@ export { cifar10Dataset, cifar10FromBytes, CIFAR10_CLASSES, type ChunkSource } f
 export { parseNpy, writeNpy, npyDataset, type NpyArray } from './data/npy.js';
 export { mnistDataset, MNIST_NORMALIZATION } from './data/mnist.js';
 export * as errorBudgets from './error-budgets.js';
+
+// Quantization (levels one and two, DoubleQExt) and the integer runtime.
+export type { QGraph, QNode, QParams, QValue, PotWeights, PotRounding } from './ir/qgraph.js';
+export { calibrate, CALIBRATION_METHODS, type CalibrationMethod, type RangeTable } from './quant/calibrate.js';
+export { quantizeInt8, layerFloatWeights, type QuantizeInt8Options } from './quant/quantize-int8.js';
+export { quantizePot, resolveLayers, encodePot, decodePot, potExponent, codeBits, POT_ROUNDINGS } from './quant/quantize-pot.js';
+export { correctPotBias } from './quant/bias-correction.js';
+export { quantizeModel, type QuantizeModelOptions, type QuantizedModel } from './quant/quantize-model.js';
+export { quantizeMultiplier, requantize, roundHalfEven, QuantizationError } from './quant/requant.js';
+export { METRICS, staticMetrics, mixLayers, compareLogits, type LayerInfo, type MetricName } from './quant/layer-metrics.js';
+export { selectForMemory, selectForDrop, greedyOrder, parseBudget, SEARCHES, type Target, type Search, type Selection } from './quant/select-layers.js';
+export { prepareExt, measureSensitivity, selectExt, type ExtModel } from './quant/doubleqext.js';
+export { computeFrontier, SetEvaluator, type FrontierResult } from './quant/frontier.js';
+export { plan, type Plan } from './plan/planner.js';
+export { memoryReport, type MemoryReport } from './plan/memory-report.js';
+export { QExecutor, type QExecutorOptions } from './runtime/q-executor.js';
+export { runQReference } from './runtime/reference/q-reference-executor.js';
+export { writeQModel, readQModel, isQModel, FormatError } from './format/qmodel.js';
+export { exportQdq } from './format/export-qdq.js';
+export { quantizedClassifier, floatClassifier, referenceQClassifier, type Classifier } from './eval/evaluate.js';
