@@ -12,13 +12,9 @@ import { openDataset } from '../src/data/node-files.js';
 import { argmaxRow, evaluate, floatClassifier } from '../src/eval/evaluate.js';
 import { FloatModel } from '../src/runtime/float-model.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
+import { flag } from './args.js';
 import { machineStamp } from './machine.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
 const shared = resolve(flag('--shared', '../shared'));
 const limit = Number(flag('--limit', '10000'));
 const peerLimit = Number(flag('--peer-limit', '1000'));

@@ -13,13 +13,9 @@ import { quantizeInt8 } from '../src/quant/quantize-int8.js';
 import { FloatModel } from '../src/runtime/float-model.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { readFileSync } from 'node:fs';
+import { flag } from './args.js';
 import { machineStamp } from './machine.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
 const sharedArg = flag('--shared', '../shared');
 const shared = resolve(sharedArg);
 const CALIB = 1000, BATCH = 100;

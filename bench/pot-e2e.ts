@@ -13,10 +13,10 @@ import { QExecutor } from '../src/runtime/q-executor.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { FloatModel } from '../src/runtime/float-model.js';
 import { readFileSync } from 'node:fs';
+import { flag } from './args.js';
 import { machineStamp } from './machine.js';
 
-const args = process.argv.slice(2);
-const sharedArg = args.includes('--shared') ? args[args.indexOf('--shared') + 1]! : '../shared';
+const sharedArg = flag('--shared', '../shared');
 const shared = resolve(sharedArg);
 const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const IMAGES = 128, ROUNDS = 7;

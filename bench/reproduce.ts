@@ -20,10 +20,9 @@ import { POT_ROUNDINGS } from '../src/quant/quantize-pot.js';
 import { SEARCHES } from '../src/quant/select-layers.js';
 import { FloatModel } from '../src/runtime/float-model.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
+import { flag } from './args.js';
 import { machineStamp } from './machine.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const sharedArg = flag('--shared', '../shared');
 const outDir = flag('--out', 'results');
 const shared = resolve(sharedArg);

@@ -1,39 +1,23 @@
 // The CLI as a user runs it: the built bin/doubleq.js in a child process.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, failure, requireBuiltCli } from '../helpers/cli.js';
 import { writeNpy } from '../../src/data/npy.js';
 import { buildModel, REPO_ROOT, SHARED } from '../helpers/onnx-builder.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'doubleq.js');
 const RESNET = resolve(SHARED, 'models/resnet20-cifar10.onnx');
 const RESNET_BN = resolve(SHARED, 'models/resnet20-cifar10-bn.onnx');
 const TEST_BIN = resolve(SHARED, 'data/cifar10/test.bin');
 const NORM = ['--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
 let tmp = '';
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
-/** A failing command: exit code, and exactly one line on stderr with no stack trace. */
-function failure(...args: string[]): string {
-  const r = cli(...args);
-  expect(r.code, r.err).not.toBe(0);
-  expect(r.code).not.toBe(70); // 70 = internal error
-  expect(r.out).toBe('');
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines, r.err).toHaveLength(1);
-  expect(r.err).not.toMatch(/\n\s+at /);
-  return lines[0]!;
-}
 
 beforeAll(() => {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('the CLI is not built: run `npm run build` first');
+  requireBuiltCli();
   tmp = mkdtempSync(join(tmpdir(), 'doubleq-cli-'));
 });
 
