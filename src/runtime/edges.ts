@@ -6,25 +6,18 @@ import { clampInt, roundHalfEven } from '../quant/requant.js';
 
 /** x: float NCHW (or [n, k]) with per-image shape `shape` (CHW or [k]); writes NHWC int8 into `out`. */
 export function quantizeInput(x: Float32Array, n: number, shape: readonly number[], q: QParams, out: Int8Array): void {
-  const inv = q.scale;
-  const zp = q.zeroPoint;
   const per = shape.reduce((p, d) => p * d, 1);
   if (x.length !== n * per) throw new Error(`input has ${x.length} values, expected ${n} x ${per}`);
-  const quant = (v: number) => {
-    if (!Number.isFinite(v)) throw new Error(`input contains ${v}`);
-    return clampInt(roundHalfEven(Math.fround(v / inv)) + zp, -128, 127);
-  };
-  if (shape.length !== 3) {
-    for (let i = 0; i < x.length; i++) out[i] = quant(x[i]!);
-    return;
-  }
-  const [c, h, w] = shape as [number, number, number];
-  const hw = h * w;
+  const planar = shape.length === 3;
+  const c = planar ? shape[0]! : 1, hw = planar ? shape[1]! * shape[2]! : per;
+  // element i of NCHW image b, channel ch, pixel p goes to NHWC (b, p, ch)
   for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++) {
-      const src = (b * c + ch) * hw;
-      for (let p = 0; p < hw; p++) out[(b * hw + p) * c + ch] = quant(x[src + p]!);
-    }
+    for (let ch = 0; ch < c; ch++)
+      for (let p = 0; p < hw; p++) {
+        const v = x[(b * c + ch) * hw + p]!;
+        if (!Number.isFinite(v)) throw new Error(`input contains ${v}`);
+        out[(b * hw + p) * c + ch] = clampInt(roundHalfEven(Math.fround(v / q.scale)) + q.zeroPoint, -128, 127);
+      }
 }
 
 /** q: int8 NHWC (or [n, k]); writes float NCHW (or [n, k]) with per-image float shape `shape`. */

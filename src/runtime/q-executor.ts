@@ -20,6 +20,8 @@ export class QExecutor {
   private readonly arena: number;
   private readonly packed = new Map<QNode, Packed>();
   private readonly outputs: Float32Array[];
+  /** output views per batch size, made once so run() allocates nothing in steady state */
+  private readonly views = new Map<number, Float32Array[]>();
 
   private readonly shiftAdd: boolean;
 
@@ -48,12 +50,13 @@ export class QExecutor {
   /** x: float NCHW images; returns the dequantized outputs (views reused by the next run). */
   run(x: Float32Array, n: number): Float32Array[] {
     this.execute(x, n);
-    return this.q.outputs.map((o, i) => {
-      const per = o.shape.reduce((p, d) => p * d, 1);
-      const out = this.outputs[i]!.subarray(0, n * per);
-      dequantizeOutput(this.engine.i8View(this.arena + this.plan.outputs[i]!, n * per), n, o.shape, this.qp(o.quantized), out);
-      return out;
-    });
+    let views = this.views.get(n);
+    if (!views) this.views.set(n, (views = this.q.outputs.map((o, i) => this.outputs[i]!.subarray(0, n * o.shape.reduce((p, d) => p * d, 1)))));
+    for (let i = 0; i < views.length; i++) {
+      const o = this.q.outputs[i]!;
+      dequantizeOutput(this.engine.i8View(this.arena + this.plan.outputs[i]!, views[i]!.length), n, o.shape, this.qp(o.quantized), views[i]!);
+    }
+    return views;
   }
 
   /** Runs the graph and returns copies of the int8 graph outputs (for tests and export). */
