@@ -17,7 +17,7 @@ import { computeFrontier, SetEvaluator } from '../src/quant/frontier.js';
 import { METRICS } from '../src/quant/layer-metrics.js';
 import { quantizeModel } from '../src/quant/quantize-model.js';
 import { POT_ROUNDINGS } from '../src/quant/quantize-pot.js';
-import { SEARCHES } from '../src/quant/select-layers.js';
+import { nearestAchievableSaving, SEARCHES } from '../src/quant/select-layers.js';
 import { FloatModel } from '../src/runtime/float-model.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { flag } from './args.js';
@@ -26,7 +26,7 @@ import { machineStamp } from './machine.js';
 const sharedArg = flag('--shared', '../shared');
 const outDir = flag('--out', 'results');
 const shared = resolve(sharedArg);
-const CALIB = 1000, TARGET = 23.0, PAPER_EXT_SAVING = 23.05, PAPER_EXT_DROP = 1.19, PAPER_ALL_DROP = 7.28;
+const CALIB = 1000, PAPER_EXT_SAVING = 23.05, PAPER_EXT_DROP = 1.19, PAPER_ALL_DROP = 7.28;
 const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const calib = () => openDataset(resolve(shared, 'data/cifar10/calib.bin'), 'cifar10', { norm });
 const test = () => openDataset(resolve(shared, 'data/cifar10/test.bin'), 'cifar10', { norm });
@@ -71,6 +71,8 @@ const calibEv = await createEvaluator(await loadEvalSet(await calib(), CALIB));
 const calibBase = await measureSensitivity(ext, calibEv);
 log(`sensitivity ${ext.seconds.sensitivity.toFixed(1)} s`);
 const sets = new SetEvaluator(ext, testEv);
+// the paper's 23.05 % is not a sum of this network's layer savings: aim at the nearest one that is
+const TARGET = nearestAchievableSaving(ext.layers, PAPER_EXT_SAVING);
 const extRows = [];
 for (const metric of METRICS)
   for (const search of SEARCHES) {
@@ -114,15 +116,16 @@ const md = [
   '',
   '| configuration | kernel-weight memory vs 8-bit | top-1 | vs 8-bit (points) | the paper (vs its 8-bit) |',
   '|---|---|---|---|---|',
-  `| float32 | +300 % | ${f2(fl.top1)} % | ${f2(fl.top1 - pct(c8))} | |`,
+  `| float32 | +300 % | ${f2(fl.top1)} % | ${fl.top1 >= pct(c8) ? '+' : ''}${f2(fl.top1 - pct(c8))} | |`,
   `| 8-bit (level one) | 0 | ${f2(pct(c8))} % | 0 | 0 |`,
   ...doubleq.map((d) => `| DoubleQ, all layers PoT, \`${d.rounding}\` rule, ${d.variant} | -${f2(d.savingVsInt8Pct)} % | ${f2(d.top1)} % | -${f2(d.dropVsInt8)} | ${d.rounding === 'floor' ? '' : `-37.50 %, -${PAPER_ALL_DROP}`} |`),
-  `| DoubleQExt, best at >= ${TARGET} %: ${bestExt.metric} / ${bestExt.search} | -${f2(bestExt.savingVsInt8Pct)} % | ${f2(bestExt.top1)} % | -${f2(bestExt.dropVsInt8)} | -${PAPER_EXT_SAVING} %, -${PAPER_EXT_DROP} |`,
+  ...extRows.filter((r) => r.search === 'knapsack').map((r) => `| DoubleQExt, budget ${f2(TARGET)} % (nearest achievable to 23.05 %), ${r.metric} / knapsack | -${f2(r.savingVsInt8Pct)} % | ${f2(r.top1)} % | -${f2(r.dropVsInt8)} | -${PAPER_EXT_SAVING} %, -${PAPER_EXT_DROP} |`),
+  `| DoubleQExt, best at >= ${f2(TARGET)} % over all metrics and searches: ${bestExt.metric} / ${bestExt.search} | -${f2(bestExt.savingVsInt8Pct)} % | ${f2(bestExt.top1)} % | -${f2(bestExt.dropVsInt8)} | -${PAPER_EXT_SAVING} %, -${PAPER_EXT_DROP} |`,
   ...(best30 ? [`| DoubleQExt, best frontier point saving >= 30 %: ${best30.curve} | -${f2(best30.savingVsInt8Pct)} % | ${f2(best30.top1)} % | -${f2(best30.dropVsInt8Points)} | |`] : []),
   '',
-  `The paper's 23.05 % is not reachable exactly with this option-A ResNet-20 (268,336 kernel weights, no projection shortcuts); doubleq targets the nearest budget it can meet, at least ${TARGET} %.`,
+  `The paper's 23.05 % is not reachable exactly with this option-A ResNet-20 (268,336 kernel weights, no projection shortcuts): the nearest saving some set of layers gives is ${f2(TARGET)} %, the budget used below (a selection saves at least that much).`,
   '',
-  `## DoubleQExt at >= ${TARGET} % (log rule, scale re-fit, bias correction), each metric and search`,
+  `## DoubleQExt at a budget of ${f2(TARGET)} % (log rule, scale re-fit, bias correction), each metric and search`,
   '',
   '| metric | search | saved vs 8-bit | PoT layers | top-1 | drop vs 8-bit (points) | paper: -1.19 | selection time (s) |',
   '|---|---|---|---|---|---|---|---|',
@@ -133,7 +136,7 @@ const md = [
   '',
   `Metric costs come from one quantization (${ext.seconds.quantize.toFixed(1)} s) and ${ext.layers.length} single-layer sensitivity evaluations on ${CALIB} calibration images (${ext.seconds.sensitivity.toFixed(1)} s on 2 workers); a selection then takes milliseconds.`,
   '',
-  '## Layers chosen at the best >= 23 % point',
+  `## Layers chosen at the best point (${bestExt.metric} / ${bestExt.search})`,
   '',
   ...bestExt.layers.map((l) => `- \`${l}\``),
   '',

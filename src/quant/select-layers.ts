@@ -74,6 +74,25 @@ export function describe(layers: readonly LayerInfo[], names: readonly string[])
   return { layers: layers.filter((l) => set.has(l.name)).map((l) => l.name), savedBits: saved, savingVsInt8Pct: (100 * saved) / total, kernelWeightBytes: (total - saved) / 8 };
 }
 
+/** The achievable saving (percent of 8-bit, some subset of layers) nearest to `pct`; ties go to the larger. */
+export function nearestAchievableSaving(layers: readonly LayerInfo[], pct: number): number {
+  const total = int8Bits(layers);
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const unit = layers.reduce((g, l) => gcd(g, l.bitsSaved), 0) || 1;
+  const max = layers.reduce((s, l) => s + l.bitsSaved, 0) / unit;
+  if (max > 2 ** 22) throw new QuantizationError('too many distinct savings to enumerate');
+  const reach = new Uint8Array(max + 1);
+  reach[0] = 1;
+  for (const l of layers) {
+    const s = l.bitsSaved / unit;
+    for (let u = max; u >= s; u--) if (reach[u - s]) reach[u] = 1;
+  }
+  const want = ((pct / 100) * total) / unit;
+  let best = 0;
+  for (let u = 0; u <= max; u++) if (reach[u] && Math.abs(u - want) <= Math.abs(best - want)) best = u;
+  return (100 * best * unit) / total;
+}
+
 /** Layers in ascending cost per bit saved (ties: larger saving first, then name). */
 export function greedyOrder(layers: readonly LayerInfo[], metric: MetricName): LayerInfo[] {
   return [...layers].sort((a, b) => metricCost(a, metric) / a.bitsSaved - metricCost(b, metric) / b.bitsSaved || b.bitsSaved - a.bitsSaved || (a.name < b.name ? -1 : 1));

@@ -77,3 +77,18 @@ describe('layer selection', () => {
     expect(r.kl).toBeGreaterThan(0);
   });
 });
+
+describe('nearest achievable saving', () => {
+  it('finds the subset saving nearest the paper\'s 23.05 % (brute force check)', async () => {
+    const { nearestAchievableSaving } = await import('../../../src/quant/select-layers.js');
+    const ls = [layer('a', 432, 1), layer('b', 2304, 1), layer('c', 4608, 1), layer('d', 36864, 1), layer('e', 640, 1), layer('f', 9216, 1)];
+    const total = ls.reduce((s, l) => s + 8 * l.weights, 0);
+    let best = 0;
+    for (let mask = 0; mask < 1 << ls.length; mask++) {
+      const saved = ls.reduce((s, l, i) => s + (mask & (1 << i) ? l.bitsSaved : 0), 0);
+      const p = (100 * saved) / total;
+      if (Math.abs(p - 23.05) < Math.abs(best - 23.05) || (Math.abs(p - 23.05) === Math.abs(best - 23.05) && p > best)) best = p;
+    }
+    expect(nearestAchievableSaving(ls, 23.05)).toBeCloseTo(best, 10);
+  });
+});
