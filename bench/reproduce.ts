@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { frontierMarkdown, PAPER_POINTS, writeFrontier, type Frontier } from '../src/cli/commands/pareto.js';
 import { openDataset } from '../src/data/node-files.js';
-import { evaluate, floatClassifier } from '../src/eval/evaluate.js';
+import { countCorrect, evaluate, floatClassifier } from '../src/eval/evaluate.js';
 import { writeQModel } from '../src/format/qmodel.js';
 import { createEvaluator, loadEvalSet } from '../src/parallel/eval-pool.js';
 import { memoryReport } from '../src/plan/memory-report.js';
@@ -41,14 +41,7 @@ log(`float ${fl.correct}/${fl.total}`);
 const testEv = await createEvaluator(await loadEvalSet(await test()));
 const N = testEv.set.count;
 const correctOf = async (q: Parameters<typeof testEv.logits>[0]) => {
-  const l = await testEv.logits(q);
-  let c = 0;
-  for (let i = 0; i < N; i++) {
-    let b = 0;
-    for (let j = 1; j < 10; j++) if (l[i * 10 + j]! > l[i * 10 + b]!) b = j;
-    if (b === testEv.set.labels[i]) c++;
-  }
-  return c;
+  return countCorrect(await testEv.logits(q), testEv.set.labels, 10);
 };
 const pct = (c: number) => (100 * c) / N;
 

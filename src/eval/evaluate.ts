@@ -34,10 +34,17 @@ export interface EvalResult {
 }
 
 /** Index of the largest value in row r of a [rows, k] matrix (first one on ties). */
-export function argmaxRow(logits: Float32Array, r: number, k: number): number {
+export function argmaxRow(logits: ArrayLike<number>, r: number, k: number): number {
   let best = 0;
   for (let j = 1; j < k; j++) if (logits[r * k + j]! > logits[r * k + best]!) best = j;
   return best;
+}
+
+/** How many rows of [labels.length, k] logits have their largest value at the label. */
+export function countCorrect(logits: ArrayLike<number>, labels: Uint8Array, k: number): number {
+  let c = 0;
+  for (let i = 0; i < labels.length; i++) if (argmaxRow(logits, i, k) === labels[i]) c++;
+  return c;
 }
 
 /** A float model as a Classifier: one executor per batch size, wasm convolutions when `engine` is given. */

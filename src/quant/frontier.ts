@@ -1,6 +1,7 @@
 // The DoubleQExt memory-accuracy frontier: for each metric, sweep the memory budget, select
 // the layers, and evaluate every distinct configuration for real on the evaluator's images.
 
+import { countCorrect } from '../eval/evaluate.js';
 import type { Evaluator } from '../parallel/eval-pool.js';
 import type { ExtModel } from './doubleqext.js';
 import { mixLayers, type MetricName } from './layer-metrics.js';
@@ -30,16 +31,6 @@ export interface FrontierResult {
   curves: FrontierCurve[];
   evaluations: number;
   seconds: number;
-}
-
-function countCorrect(logits: Float32Array, labels: Uint8Array, classes: number): number {
-  let c = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let b = 0;
-    for (let j = 1; j < classes; j++) if (logits[i * classes + j]! > logits[i * classes + b]!) b = j;
-    if (b === labels[i]) c++;
-  }
-  return c;
 }
 
 /** Evaluates layer sets on the evaluator's images, each distinct set once. */

@@ -9,6 +9,7 @@
 //                low-entropy layer is "less informative".
 // All three are costs: lower means a better candidate for power-of-two weights.
 
+import { argmaxRow } from '../eval/evaluate.js';
 import type { QGraph } from '../ir/qgraph.js';
 import { weightLayers, type WeightLayer } from './quantize-pot.js';
 
@@ -75,7 +76,7 @@ export function compareLogits(base: Float32Array, other: Float32Array, labels: U
     softmax(base, i * classes, classes, pb);
     softmax(other, i * classes, classes, po);
     for (let j = 0; j < classes; j++) if (pb[j]! > 0) kl += pb[j]! * Math.log(pb[j]! / Math.max(po[j]!, 1e-30));
-    const ab = argmax(pb), ao = argmax(po);
+    const ab = argmaxRow(pb, 0, classes), ao = argmaxRow(po, 0, classes);
     if (ab === ao) agree++;
     if (ab === labels[i]) cb++;
     if (ao === labels[i]) co++;
@@ -89,12 +90,6 @@ function softmax(x: Float32Array, off: number, k: number, out: Float64Array): vo
   let s = 0;
   for (let j = 0; j < k; j++) s += (out[j] = Math.exp(x[off + j]! - m));
   for (let j = 0; j < k; j++) out[j]! /= s;
-}
-
-function argmax(p: Float64Array): number {
-  let b = 0;
-  for (let j = 1; j < p.length; j++) if (p[j]! > p[b]!) b = j;
-  return b;
 }
 
 /** The cost a metric assigns to a layer (lower = better PoT candidate). */

@@ -288,7 +288,8 @@ function quantizeBias(b: Float32Array | undefined, m: number, sx: number, sw: Fl
   return out;
 }
 
-function channelRequant(sx: number, sw: Float32Array, sy: number, n: Node) {
+/** Per-channel (mult, shift) for the real multipliers s_x * s_w[m] / s_y. */
+export function channelRequant(sx: number, sw: Float32Array, sy: number, n: { name: string }) {
   const mult = new Int32Array(sw.length), shift = new Int32Array(sw.length);
   sw.forEach((s, o) => {
     const fp = quantizeMultiplier((sx * s) / sy, `node '${n.name}' channel ${o} requantization`);

@@ -8,8 +8,7 @@ import type { Engine } from '../runtime/kernels.js';
 import { correctPotBias } from './bias-correction.js';
 import { calibrate, type CalibrationMethod, type RangeTable } from './calibrate.js';
 import { checkFiniteConstants, layerFloatWeights, quantizeInt8 } from './quantize-int8.js';
-import { quantizePot, resolveLayers } from './quantize-pot.js';
-import { QuantizationError } from './requant.js';
+import { quantizePot, resolveLayers, resolveLayerSpec } from './quantize-pot.js';
 
 export interface QuantizeModelOptions {
   calibration: CalibrationMethod;
@@ -39,10 +38,7 @@ export async function quantizeModel(model: FloatModel, calibData: () => Promise<
   const g = model.graphFor(model.fixedBatch ?? 1);
   checkFiniteConstants(g);
   // fail on a bad layer list before the (slow) calibration
-  const weightNodes = g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul').map((n) => n.name);
-  for (const name of (o.pot ?? 'none').split(',').map((x) => x.trim()))
-    if (name && name !== 'all' && name !== 'none' && !weightNodes.includes(name))
-      throw new QuantizationError(`--pot: no layer named '${name}' (layers: ${weightNodes.join(', ')})`);
+  resolveLayerSpec(g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul').map((n) => n.name), o.pot ?? 'none');
   const data = await calibData();
   const calibImages = Math.min(data.size, o.limit);
   const ranges = await calibrate(model, data, {

@@ -16,7 +16,8 @@
 //                   float model's activations over calibration images (src/quant/bias-correction.ts).
 
 import type { PotRounding, PotWeights, QConv, QGemm, QGraph, QNode } from '../ir/qgraph.js';
-import { QuantizationError, quantizeMultiplier, roundHalfEven } from './requant.js';
+import { channelRequant } from './quantize-int8.js';
+import { QuantizationError, roundHalfEven } from './requant.js';
 
 export const POT_ROUNDINGS: readonly PotRounding[] = ['log', 'linear', 'floor'];
 
@@ -62,14 +63,17 @@ export function weightLayers(q: QGraph): WeightLayer[] {
 
 /** Layer names accepted by --pot: the node name or its weight tensor's module name. */
 export function resolveLayers(q: QGraph, spec: string): Set<string> {
-  const layers = weightLayers(q);
-  if (spec === 'all') return new Set(layers.map((l) => l.name));
+  return resolveLayerSpec(weightLayers(q).map((l) => l.name), spec);
+}
+
+/** --pot over a list of layer names: 'all', 'none' or names from the list. */
+export function resolveLayerSpec(names: readonly string[], spec: string): Set<string> {
+  if (spec === 'all') return new Set(names);
   if (spec === 'none' || spec === '') return new Set();
   const out = new Set<string>();
   for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const hit = layers.find((l) => l.name === raw);
-    if (!hit) throw new QuantizationError(`--pot: no layer named '${raw}' (layers: ${layers.map((l) => l.name).join(', ')})`);
-    out.add(hit.name);
+    if (!names.includes(raw)) throw new QuantizationError(`--pot: no layer named '${raw}' (layers: ${names.join(', ')})`);
+    out.add(raw);
   }
   return out;
 }
@@ -117,17 +121,5 @@ function potLayer<L extends WeightLayer>(n: L, q: QGraph, opts: PotOptions): L {
     }
   }
   const pot: PotWeights = { rule: opts.rule, bits, codes };
-  return { ...n, weights, pot, weightScale, bias, requant: requantFor(n, q, weightScale) };
-}
-
-/** Per-channel requantization for a layer whose weight scales changed. */
-export function requantFor(n: WeightLayer, q: QGraph, weightScale: Float32Array): { mult: Int32Array; shift: Int32Array } {
-  const sx = q.values.get(n.inputs[0]!)!.q.scale, sy = q.values.get(n.outputs[0]!)!.q.scale;
-  const mult = new Int32Array(weightScale.length), shift = new Int32Array(weightScale.length);
-  weightScale.forEach((s, o) => {
-    const fp = quantizeMultiplier((sx * s) / sy, `layer '${n.name}' channel ${o} requantization`);
-    mult[o] = fp.mult;
-    shift[o] = fp.shift;
-  });
-  return { mult, shift };
+  return { ...n, weights, pot, weightScale, bias, requant: channelRequant(q.values.get(n.inputs[0]!)!.q.scale, weightScale, q.values.get(n.outputs[0]!)!.q.scale, n) };
 }

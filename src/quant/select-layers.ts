@@ -27,6 +27,8 @@ export interface Selection {
   kernelWeightBytes: number;
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 export function int8Bits(layers: readonly LayerInfo[]): number {
   return layers.reduce((s, l) => s + 8 * l.weights, 0);
 }
@@ -77,7 +79,6 @@ export function describe(layers: readonly LayerInfo[], names: readonly string[])
 /** The achievable saving (percent of 8-bit, some subset of layers) nearest to `pct`; ties go to the larger. */
 export function nearestAchievableSaving(layers: readonly LayerInfo[], pct: number): number {
   const total = int8Bits(layers);
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   const unit = layers.reduce((g, l) => gcd(g, l.bitsSaved), 0) || 1;
   const max = layers.reduce((s, l) => s + l.bitsSaved, 0) / unit;
   if (max > 2 ** 22) throw new QuantizationError('too many distinct savings to enumerate');
@@ -116,7 +117,6 @@ export function selectForMemory(layers: readonly LayerInfo[], metric: MetricName
 
 /** Least total cost subset with sum(bitsSaved) >= need. */
 function knapsack(layers: readonly LayerInfo[], cost: readonly number[], need: number): string[] {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   let unit = layers.reduce((g, l) => gcd(g, l.bitsSaved), 0) || 1;
   const total = layers.reduce((s, l) => s + l.bitsSaved, 0);
   if (total / unit > 2 ** 18) unit = Math.ceil(total / 2 ** 18); // coarsen: sizes rounded down, need rounded up

@@ -7,13 +7,14 @@
 // zero-point and scale extremes, clamps and worst-case accumulators.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Conv2dGeometry, PotRounding, QConv, QParams } from "../../src/ir/qgraph.js";
-import { codeBits, decodePot, encodePot } from "../../src/quant/quantize-pot.js";
+import { decodePot, encodePot } from "../../src/quant/quantize-pot.js";
 import { quantizeMultiplier } from "../../src/quant/requant.js";
 import { qs8Conv2d } from "../../src/runtime/reference/qs8-ops.js";
 import {
   convOutputSize, PARAMS_SIZES, POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS, type Engine,
 } from "../../src/runtime/kernels.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
+import { potCodes } from "../helpers/pot-codes.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
 
 type Rng = () => number;
@@ -67,24 +68,6 @@ function requantFor(rng: Rng, m: number, scale: ConvCase["scale"], accStd: numbe
     shift[i] = q.shift;
   }
   return { mult, shift };
-}
-
-/** PoT codes of `count` weights per the case (rule's code width); +-128 is code exponent 7. */
-function potCodes(rng: Rng, count: number, perChannel: number, t: { rule?: PotRounding; wFill?: number; zeroChannels?: boolean; allExponents?: boolean }): { codes: Uint8Array; weights: Int16Array; rule: PotRounding; bits: 4 | 5 } {
-  const rule = t.rule ?? "log";
-  const bits = codeBits(rule);
-  const signBit = 1 << (bits - 1);
-  const maxExp = bits === 5 ? 7 : 6;
-  const codes = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    if (t.zeroChannels && Math.floor(i / perChannel) % 3 === 1) codes[i] = rng() < 0.5 ? 0 : signBit; // +0 and -0 codes
-    else if (t.wFill === 128 || t.wFill === -128) codes[i] = (t.wFill < 0 ? signBit : 0) | (maxExp + 1);
-    else if (t.wFill !== undefined) codes[i] = encodePot(t.wFill, rule);
-    else if (t.allExponents) codes[i] = (rng() < 0.5 ? signBit : 0) | (randInt(rng, 0, maxExp) + 1);
-    else codes[i] = encodePot(randInt(rng, -127, 127), rule);
-  }
-  const weights = Int16Array.from(codes, (c) => decodePot(c, bits));
-  return { codes, weights, rule, bits };
 }
 
 function makeCase(t: ConvCase, seed: number) {

@@ -4,11 +4,11 @@
 // POTW_SEGMENT_TAPS taps per segment); codes from all three rules and direct fills.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PotRounding, QGemm, QParams } from "../../src/ir/qgraph.js";
-import { codeBits, decodePot, encodePot } from "../../src/quant/quantize-pot.js";
 import { quantizeMultiplier } from "../../src/quant/requant.js";
 import { qs8Gemm } from "../../src/runtime/reference/qs8-ops.js";
 import { PARAMS_SIZES, POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS, type Engine } from "../../src/runtime/kernels.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
+import { potCodes } from "../helpers/pot-codes.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
 
 interface GemmCase {
@@ -17,26 +17,6 @@ interface GemmCase {
   rule?: PotRounding; zeroChannels?: boolean; allExponents?: boolean;
 }
 
-type Rng = () => number;
-
-// (the same generator as in qs8-potw-conv2d.test.ts)
-/** PoT codes of `count` weights per the case (rule's code width); +-128 is code exponent 7. */
-function potCodes(rng: Rng, count: number, perChannel: number, t: { rule?: PotRounding; wFill?: number; zeroChannels?: boolean; allExponents?: boolean }): { codes: Uint8Array; weights: Int16Array; rule: PotRounding; bits: 4 | 5 } {
-  const rule = t.rule ?? "log";
-  const bits = codeBits(rule);
-  const signBit = 1 << (bits - 1);
-  const maxExp = bits === 5 ? 7 : 6;
-  const codes = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    if (t.zeroChannels && Math.floor(i / perChannel) % 3 === 1) codes[i] = rng() < 0.5 ? 0 : signBit; // +0 and -0 codes
-    else if (t.wFill === 128 || t.wFill === -128) codes[i] = (t.wFill < 0 ? signBit : 0) | (maxExp + 1);
-    else if (t.wFill !== undefined) codes[i] = encodePot(t.wFill, rule);
-    else if (t.allExponents) codes[i] = (rng() < 0.5 ? signBit : 0) | (randInt(rng, 0, maxExp) + 1);
-    else codes[i] = encodePot(randInt(rng, -127, 127), rule);
-  }
-  const weights = Int16Array.from(codes, (c) => decodePot(c, bits));
-  return { codes, weights, rule, bits };
-}
 
 function makeCase(t: GemmCase, seed: number) {
   const rng = mulberry32(seed);
