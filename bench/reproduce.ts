@@ -16,7 +16,7 @@ import { measureSensitivity, prepareExt, selectExt } from '../src/quant/doubleqe
 import { computeFrontier, SetEvaluator } from '../src/quant/frontier.js';
 import { METRICS } from '../src/quant/layer-metrics.js';
 import { quantizeModel } from '../src/quant/quantize-model.js';
-import { POT_ROUNDINGS } from '../src/quant/quantize-pot.js';
+import { POT_ROUNDINGS } from '../src/core/pot-codec.js';
 import { nearestAchievableSaving, SEARCHES } from '../src/quant/select-layers.js';
 import { FloatModel } from '../src/runtime/float-model.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';

@@ -7,7 +7,7 @@
 // include copying x in and y out (its only API), a few percent at these sizes.
 import { convOutputSize, type Conv2dF32Shape, type Engine } from "../../src/runtime/kernels.js";
 import type { QConv, QParams } from "../../src/ir/qgraph.js";
-import { quantizeMultiplier } from "../../src/quant/requant.js";
+import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { machineStamp } from "../machine.js";
 

@@ -10,8 +10,8 @@
 // assembly/kernels/qs8-potw-conv2d/wasmsimd.ts (numbers from this script, same machine).
 import { convOutputSize, type Engine } from "../../src/runtime/kernels.js";
 import type { PotRounding, QConv, QParams } from "../../src/ir/qgraph.js";
-import { codeBits, decodePot, encodePot } from "../../src/quant/quantize-pot.js";
-import { quantizeMultiplier } from "../../src/quant/requant.js";
+import { codeBits, potValue } from "../../src/core/pot-codec.js";
+import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { machineStamp } from "../machine.js";
 
@@ -41,9 +41,8 @@ function qconv(b: BenchShape, rule: PotRounding): QConv {
     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationH: 1, dilationW: 1, group: 1, oh: o, ow: o,
   };
   const k = 9 * b.c;
-  const codes = new Uint8Array(b.m * k).map((_, i) => encodePot(Math.round(100 * Math.sin(i * 0.37)), rule));
   const bits = codeBits(rule);
-  const weights = Int16Array.from(codes, (c) => decodePot(c, bits));
+  const weights = new Int16Array(b.m * k).map((_, i) => potValue(Math.round(100 * Math.sin(i * 0.37)), rule));
   const mult = new Int32Array(b.m), shift = new Int32Array(b.m);
   for (let i = 0; i < b.m; i++) {
     const q = quantizeMultiplier(2 ** -10 * (1 + i / b.m));
@@ -51,7 +50,7 @@ function qconv(b: BenchShape, rule: PotRounding): QConv {
     shift[i] = q.shift;
   }
   return {
-    op: "conv", name: b.name, inputs: ["x"], outputs: ["y"], geometry, weights, pot: { rule, bits, codes },
+    op: "conv", name: b.name, inputs: ["x"], outputs: ["y"], geometry, weights, pot: { rule, bits },
     weightScale: new Float32Array(b.m), bias: new Int32Array(b.m).map((_, i) => 100 * i), requant: { mult, shift }, qmin: -5, qmax: 127,
   };
 }

@@ -5,7 +5,7 @@ import { DataError } from '../data/dataset.js';
 import { FormatError } from '../format/qmodel.js';
 import { ModelError } from '../ir/errors.js';
 import { CalibrationError } from '../quant/calibrate.js';
-import { QuantizationError } from '../quant/requant.js';
+import { QuantizationError } from '../core/errors.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';

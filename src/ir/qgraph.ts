@@ -1,10 +1,13 @@
 // The quantized graph (level one and two): int8 activations (per-tensor scale + zero point,
-// NHWC), int8 per-channel weights (or power-of-two codes later), int32 biases and integer
+// NHWC), int8 per-channel weights (or signed powers of two after level two), int32 biases and integer
 // requantization constants. Shapes are per image (no batch axis): [h, w, c] or [k].
 // Float values exist only at the edges: the graph input is quantized and the graph outputs
 // dequantized by the executor.
 
-import type { FixedPointMultiplier } from '../quant/requant.js';
+import type { FixedPointMultiplier } from '../core/fixed-point.js';
+import type { PotBits, PotRounding } from '../core/pot-codec.js';
+
+export type { PotBits, PotRounding } from '../core/pot-codec.js';
 
 /** real = scale * (q - zeroPoint), q in [-128, 127]. */
 export interface QParams {
@@ -36,18 +39,14 @@ export interface Conv2dGeometry {
 }
 
 /**
- * Level two: the layer's weights are signed powers of two. `codes` holds one code per weight
- * (same order as `weights`): sign bit + magnitude field, magnitude 0 = zero, else exponent + 1.
- * 5-bit codes: bit 4 sign, bits 0-3 magnitude (exponents 0..7); 4-bit: bit 3 sign, bits 0-2
- * (exponents 0..6). `weights` then holds the decoded values (+-2^e, up to +-128, so Int16Array).
+ * Level two: the layer's `weights` are signed powers of two (0 or +-2^e, up to +-128, so an
+ * Int16Array), produced by `rule` and stored as `bits`-wide codes (src/core/pot-codec.ts). The
+ * weights are the one representation in the IR: codes exist only in files and packed kernels.
  */
 export interface PotWeights {
   rule: PotRounding;
-  bits: 4 | 5;
-  codes: Uint8Array;
+  bits: PotBits;
 }
-
-export type PotRounding = 'log' | 'linear' | 'floor';
 
 interface QNodeBase {
   name: string;
@@ -55,7 +54,7 @@ interface QNodeBase {
   outputs: string[];
 }
 
-/** Integer weights: int8 codes, or the decoded values of power-of-two codes (which reach +-128). */
+/** Integer weights: int8 values, or the power-of-two values of a PoT layer (which reach +-128). */
 export type QWeights = Int8Array | Int16Array;
 
 /** y = clamp(zy + requant(bias[m] + sum (x - zx) * w), qmin, qmax); weights OHWI [m][kh][kw][c/group]. */

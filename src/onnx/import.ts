@@ -8,7 +8,7 @@ import type { Graph, Node, Value, ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { OpError } from '../ops/op.js';
 import { OPS } from '../ops/registry.js';
-import { AttrReader, type AttrValue } from './attributes.js';
+import { AttrReader, type AttrValue } from '../ops/attributes.js';
 import { decodeOnnx, dtypeOf, onnx, tensorFromProto, toNumber, type OnnxModel } from './decode.js';
 
 export interface ImportOptions {

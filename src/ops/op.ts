@@ -3,16 +3,10 @@
 
 import type { ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import type { AttrReader } from '../onnx/attributes.js';
+import type { AttrReader } from './attributes.js';
+import { fail } from './op-error.js';
 
-/** A semantic problem inside one op; the importer/executor adds the node's name and type. */
-export class OpError extends Error {
-  override readonly name = 'OpError';
-}
-
-export function fail(msg: string): never {
-  throw new OpError(msg);
-}
+export { fail, OpError } from './op-error.js';
 
 export interface OpDef<A = unknown> {
   /** ONNX op type (default domain). */

@@ -2,7 +2,7 @@
 // See: onnx/docs/Operators.md, Conv / MaxPool "auto_pad" and output shape formulas.
 
 import { fail } from './op.js';
-import type { AttrReader } from '../onnx/attributes.js';
+import type { AttrReader } from './attributes.js';
 
 export interface Window2d {
   kh: number; kw: number;

@@ -14,7 +14,8 @@ import type { FloatModel } from '../runtime/float-model.js';
 import type { Engine } from '../runtime/kernels.js';
 import { CalibrationError } from './observers.js';
 import { type WeightLayer, weightLayers } from './quantize-pot.js';
-import { QuantizationError, roundHalfEven } from './requant.js';
+import { QuantizationError } from '../core/errors.js';
+import { roundHalfEven } from '../core/rounding.js';
 
 export interface BiasCorrectionOptions {
   limit: number;

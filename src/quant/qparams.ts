@@ -3,7 +3,8 @@
 // exactly representable (zp integer). Weights: symmetric, q in [-127, 127], zp 0.
 
 import type { QParams } from '../ir/qgraph.js';
-import { clampInt, QuantizationError, roundHalfEven } from './requant.js';
+import { QuantizationError } from '../core/errors.js';
+import { clampInt, roundHalfEven } from '../core/rounding.js';
 
 export interface Range { min: number; max: number }
 

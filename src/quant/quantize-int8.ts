@@ -19,7 +19,9 @@ import type { PadAttrs } from '../ops/pad.js';
 import type { PoolAttrs } from '../ops/pool.js';
 import { resolveWindow } from '../ops/window.js';
 import { activationParams, quantizeValue, quantizeWeights, type Range } from './qparams.js';
-import { QuantizationError, quantizeMultiplier, roundHalfEven } from './requant.js';
+import { QuantizationError } from '../core/errors.js';
+import { quantizeMultiplier } from '../core/fixed-point.js';
+import { roundHalfEven } from '../core/rounding.js';
 
 export type RangeTable = ReadonlyMap<string, Range>;
 

@@ -1,6 +1,7 @@
 // The whole post-training pipeline on a float model: calibrate -> int8 (level one) ->
 // power-of-two for the chosen layers (level two) -> optional scale re-fit and bias correction.
 
+import { DEFAULT_POT_ROUNDING } from '../core/pot-codec.js';
 import type { Dataset } from '../data/dataset.js';
 import type { PotRounding, QGraph } from '../ir/qgraph.js';
 import type { FloatModel } from '../runtime/float-model.js';
@@ -49,7 +50,7 @@ export async function quantizeModel(model: FloatModel, calibData: () => Promise<
   const layers = resolveLayers(q, o.pot ?? 'none');
   if (layers.size > 0) {
     const floatWeights = layerFloatWeights(g, q);
-    q = quantizePot(q, layers, { rule: o.rounding ?? 'log', refitScale: o.refitScale, floatWeights });
+    q = quantizePot(q, layers, { rule: o.rounding ?? DEFAULT_POT_ROUNDING, refitScale: o.refitScale, floatWeights });
     if (o.biasCorrection)
       q = await correctPotBias(q, model, floatWeights, await calibData(), { limit: o.limit, engine: o.engine, onProgress: (d, t) => o.onProgress?.('bias correction', d, t) });
   }

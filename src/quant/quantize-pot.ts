@@ -1,13 +1,7 @@
 // Level two (DoubleQ): re-quantize the int8 weights of chosen layers to signed powers of two.
 //
-// For an int8 weight q (|q| <= 127): q = 0 stays 0; otherwise p = sign(q) * 2^e, with e from
-// one of three named rounding rules on |q|:
-//   log     e = round(log2 |q|): thresholds at 2^(k+1/2), i.e. |q|^2 >= 2^(2k+1) rounds up
-//           (3 -> 4, 23 -> 32, 91 -> 128); no ties are possible. Exponents 0..7, 5-bit codes.
-//   linear  nearest power of two in the linear domain: thresholds at 1.5 * 2^k; a tie
-//           (|q| = 3, 6, 12, 24, 48, 96) goes to the larger power. Exponents 0..7, 5-bit codes.
-//   floor   e = floor(log2 |q|), the leading one: exponents 0..6, 4-bit codes.
-// Code: sign bit + magnitude field (0 = zero, else exponent + 1), see PotWeights in qgraph.ts.
+// The rounding rules (log, linear, floor) and the codes are defined once, in
+// src/core/pot-codec.ts; a PoT layer keeps its weights as values (see PotWeights in qgraph.ts).
 //
 // Options, reported apart from the plain rule (both still post-training):
 //   refitScale      per output channel, the least-squares scale s = sum(w * p) / sum(p^2)
@@ -15,38 +9,11 @@
 //   biasCorrection  per output channel, add E[conv(x, W_float) - conv(x, s * P)] measured on the
 //                   float model's activations over calibration images (src/quant/bias-correction.ts).
 
-import type { PotRounding, PotWeights, QConv, QGemm, QGraph, QNode } from '../ir/qgraph.js';
+import { QuantizationError } from '../core/errors.js';
+import { codeBits, potValue, type PotRounding } from '../core/pot-codec.js';
+import { roundHalfEven } from '../core/rounding.js';
+import type { PotWeights, QConv, QGemm, QGraph, QNode } from '../ir/qgraph.js';
 import { channelRequant } from './quantize-int8.js';
-import { QuantizationError, roundHalfEven } from './requant.js';
-
-export const POT_ROUNDINGS: readonly PotRounding[] = ['log', 'linear', 'floor'];
-
-export function codeBits(rule: PotRounding): 4 | 5 {
-  return rule === 'floor' ? 4 : 5;
-}
-
-/** Exponent of |q| in 1..127 under a rule. */
-export function potExponent(mag: number, rule: PotRounding): number {
-  const f = 31 - Math.clz32(mag); // floor(log2 mag)
-  if (rule === 'floor') return f;
-  if (rule === 'log') return mag * mag >= 2 ** (2 * f + 1) ? f + 1 : f;
-  return 2 * mag >= 3 * 2 ** f ? f + 1 : f; // linear: mag >= 1.5 * 2^f, ties up
-}
-
-export function encodePot(q: number, rule: PotRounding): number {
-  if (q === 0) return 0;
-  const e = potExponent(Math.abs(q), rule);
-  const signBit = 1 << (codeBits(rule) - 1);
-  return (q < 0 ? signBit : 0) | (e + 1);
-}
-
-export function decodePot(code: number, bits: 4 | 5): number {
-  const signBit = 1 << (bits - 1);
-  const mag = code & (signBit - 1);
-  if (mag === 0) return 0;
-  const v = 2 ** (mag - 1);
-  return code & signBit ? -v : v;
-}
 
 export interface PotOptions {
   rule: PotRounding;
@@ -93,13 +60,7 @@ export function quantizePot(q: QGraph, layers: ReadonlySet<string>, opts: PotOpt
 function potLayer<L extends WeightLayer>(n: L, q: QGraph, opts: PotOptions): L {
   const m = n.op === 'conv' ? n.geometry.m : n.m;
   const per = n.weights.length / m;
-  const bits = codeBits(opts.rule);
-  const codes = new Uint8Array(n.weights.length);
-  const weights = new Int16Array(n.weights.length);
-  for (let i = 0; i < codes.length; i++) {
-    codes[i] = encodePot(n.weights[i]!, opts.rule);
-    weights[i] = decodePot(codes[i]!, bits);
-  }
+  const weights = Int16Array.from(n.weights, (w) => potValue(w, opts.rule));
   let weightScale = n.weightScale;
   let bias = n.bias;
   if (opts.refitScale) {
@@ -120,6 +81,6 @@ function potLayer<L extends WeightLayer>(n: L, q: QGraph, opts: PotOptions): L {
       bias[o] = roundHalfEven((n.bias[o]! * sx * n.weightScale[o]!) / (sx * s));
     }
   }
-  const pot: PotWeights = { rule: opts.rule, bits, codes };
+  const pot: PotWeights = { rule: opts.rule, bits: codeBits(opts.rule) };
   return { ...n, weights, pot, weightScale, bias, requant: channelRequant(q.values.get(n.inputs[0]!)!.q.scale, weightScale, q.values.get(n.outputs[0]!)!.q.scale, n) };
 }

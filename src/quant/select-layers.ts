@@ -14,7 +14,7 @@
 // addition keeps the measured drop within D (one real evaluation per layer).
 
 import { type LayerInfo, metricCost, type MetricName } from './layer-metrics.js';
-import { QuantizationError } from './requant.js';
+import { QuantizationError } from '../core/errors.js';
 
 export type Target = { kind: 'saving'; pct: number } | { kind: 'bytes'; bytes: number } | { kind: 'max-drop'; points: number };
 export const SEARCHES = ['greedy', 'knapsack'] as const;

@@ -2,7 +2,7 @@
 // NHWC int8 (round half to even of the float32 quotient), outputs are dequantized back.
 
 import type { QParams } from '../ir/qgraph.js';
-import { clampInt, roundHalfEven } from '../quant/requant.js';
+import { clampInt, roundHalfEven } from '../core/rounding.js';
 
 /** x: float NCHW (or [n, k]) with per-image shape `shape` (CHW or [k]); writes NHWC int8 into `out`. */
 export function quantizeInput(x: Float32Array, n: number, shape: readonly number[], q: QParams, out: Int8Array): void {

@@ -3,6 +3,8 @@
 import type {
   Conv2dGeometry, QAdd, QConv, QGemm, QGlobalAvgPool, QMaxPool, QParams, QStridedCopy, QToNchw,
 } from "../ir/qgraph.js";
+import { checkFixedPoint } from "../core/fixed-point.js";
+import { potExponents } from "../core/pot-codec.js";
 import { ALIGN, EXTRA_BYTES, Heap, alignUp, type WasmMemory } from "./heap.js";
 
 /** ONNX Conv geometry, float32 NCHW. see: https://onnx.ai/onnx/operators/onnx__Conv.html */
@@ -274,8 +276,7 @@ function checkClamp(op: string, qmin: number, qmax: number): void {
 function checkRequant(op: string, mult: ArrayLike<number>, shift: ArrayLike<number>, count: number): void {
   if (mult.length !== count || shift.length !== count) fail(op, `requant has ${mult.length} mults and ${shift.length} shifts, expected ${count}`);
   for (let i = 0; i < count; i++) {
-    checkInt(op, `requant.mult[${i}]`, mult[i]!, 0, 2 ** 31 - 1);
-    checkInt(op, `requant.shift[${i}]`, shift[i]!, 1, 62);
+    checkFixedPoint(mult[i]!, shift[i]!, `requant[${i}]`, (msg) => fail(op, msg));
   }
 }
 
@@ -404,26 +405,12 @@ export function potwConvLayout(g: Conv2dGeometry): { rowOf: Int32Array; lPad: nu
   return { rowOf, lPad, kPad: runs * lPad, hp, wp };
 }
 
-/**
- * The exponent (0..7) of every PoT code of a layer, or -1 for a zero weight, and its sign;
- * throws unless the codes are valid for `bits` and decode to `weights`.
- */
-function decodePotCodes(op: string, codes: Uint8Array, bits: number, weights: ArrayLike<number>): { exp: Int8Array; neg: Uint8Array } {
+/** The exponent (0..7, -1 for a zero weight) and sign of every weight of a PoT layer (src/core/pot-codec.ts). */
+function decodePotWeights(op: string, weights: ArrayLike<number>, bits: number): { exp: Int8Array; neg: Uint8Array } {
   if (bits !== 4 && bits !== 5) fail(op, `pot.bits must be 4 or 5, got ${bits}`);
-  if (codes.length !== weights.length) fail(op, `pot.codes has ${codes.length} codes, expected one per weight (${weights.length})`);
-  const signBit = 1 << (bits - 1);
-  const maxMag = bits === 5 ? 8 : 7; // exponents 0..7 (5-bit) or 0..6 (4-bit)
-  const exp = new Int8Array(codes.length), neg = new Uint8Array(codes.length);
-  for (let i = 0; i < codes.length; i++) {
-    const code = codes[i]!;
-    const mag = code & (signBit - 1);
-    if (code >= 2 * signBit || mag > maxMag) fail(op, `pot.codes[${i}] = ${code} is not a ${bits}-bit PoT code`);
-    exp[i] = mag - 1;
-    neg[i] = code & signBit && mag > 0 ? 1 : 0;
-    const value = mag === 0 ? 0 : (neg[i] ? -1 : 1) * 2 ** (mag - 1);
-    if (value !== weights[i]) fail(op, `pot.codes[${i}] decodes to ${value} but weights[${i}] is ${weights[i]}`);
-  }
-  return { exp, neg };
+  const r = potExponents(weights, bits);
+  if ("bad" in r) fail(op, `weights[${r.bad}] = ${weights[r.bad]} is not a ${bits}-bit PoT weight (0 or +-2^e, e <= ${bits === 5 ? 7 : 6})`);
+  return r;
 }
 
 /**
@@ -686,7 +673,7 @@ export class Engine {
     if (node.weights.length !== g.m * k) fail(op, `weights have ${node.weights.length} values, expected m*kh*kw*c/group = ${g.m * k}`);
     if (node.bias.length !== g.m) fail(op, `bias has ${node.bias.length} values, expected ${g.m}`);
     checkRequant(op, node.requant.mult, node.requant.shift, g.m);
-    const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
+    const { exp, neg } = decodePotWeights(op, node.weights, node.pot.bits);
     const { rowOf, kPad, lPad, hp, wp } = potwConvLayout(g);
     const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, g.group, mg, k, xq.zeroPoint, rowOf);
     const scratchBytes = kPad * POTW_PANEL_ROW_BYTES + hp * wp * g.c + ROW_BUFFER_SLACK;
@@ -705,7 +692,7 @@ export class Engine {
     if (node.weights.length !== node.m * node.k) fail(op, `weights have ${node.weights.length} values, expected m*k = ${node.m * node.k}`);
     if (node.bias.length !== node.m) fail(op, `bias has ${node.bias.length} values, expected ${node.m}`);
     checkRequant(op, node.requant.mult, node.requant.shift, node.m);
-    const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
+    const { exp, neg } = decodePotWeights(op, node.weights, node.pot.bits);
     const kPad = alignUp(node.k, POTW_KR);
     const bytes = packPotRecords(exp, neg, node.bias, node.requant.mult, node.requant.shift, 1, node.m, node.k, xq.zeroPoint, null);
     const scratchBytes = kPad * POTW_PANEL_ROW_BYTES + ROW_BUFFER_SLACK;
@@ -786,8 +773,7 @@ export class Engine {
     for (const key of ["h", "w", "c"] as const) checkInt(op, key, node[key], 1, 2 ** 30);
     const pixels = node.h * node.w;
     checkInt(op, "h*w", pixels, 1, 2 ** 23 - 1);
-    checkInt(op, "requant.mult", node.requant.mult, 0, 2 ** 31 - 1);
-    checkInt(op, "requant.shift", node.requant.shift, 1, 62);
+    checkFixedPoint(node.requant.mult, node.requant.shift, "requant", (msg) => fail(op, msg));
     checkZeroPoint(op, "xq", xq);
     checkZeroPoint(op, "yq", yq);
     const xBytes = n * pixels * node.c, yBytes = n * node.c;

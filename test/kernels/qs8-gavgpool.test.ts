@@ -2,7 +2,7 @@
 // counts around the SIMD tile (16), map sizes, batches, zero-point and scale extremes.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { QGlobalAvgPool, QParams } from "../../src/ir/qgraph.js";
-import { quantizeMultiplier } from "../../src/quant/requant.js";
+import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { qs8GlobalAvgPool } from "../../src/runtime/reference/qs8-ops.js";
 import { PARAMS_SIZES, type Engine } from "../../src/runtime/kernels.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";

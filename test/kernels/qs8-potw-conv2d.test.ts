@@ -7,14 +7,14 @@
 // zero-point and scale extremes, clamps and worst-case accumulators.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Conv2dGeometry, PotRounding, QConv, QParams } from "../../src/ir/qgraph.js";
-import { decodePot, encodePot } from "../../src/quant/quantize-pot.js";
-import { quantizeMultiplier } from "../../src/quant/requant.js";
+import { codeBits, decodePot, encodePot, maxPotExponent } from "../../src/core/pot-codec.js";
+import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { qs8Conv2d } from "../../src/runtime/reference/qs8-ops.js";
 import {
   convOutputSize, PARAMS_SIZES, POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS, type Engine,
 } from "../../src/runtime/kernels.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
-import { potCodes } from "../helpers/pot-codes.js";
+import { potWeights } from "../helpers/pot-codes.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
 
 type Rng = () => number;
@@ -75,7 +75,7 @@ function makeCase(t: ConvCase, seed: number) {
   const g = geometryOf(t);
   const n = t.n ?? 1;
   const k = g.kh * g.kw * (g.c / g.group);
-  const { codes, weights, rule, bits } = potCodes(rng, g.m * k, k, t);
+  const { weights, rule, bits } = potWeights(rng, g.m * k, k, t);
   const bias = new Int32Array(g.m);
   const accStd = 74 * 74 * Math.sqrt(k);
   for (let i = 0; i < g.m; i++) bias[i] = randInt(rng, -accStd, accStd);
@@ -84,7 +84,7 @@ function makeCase(t: ConvCase, seed: number) {
   const qmin = t.qmin ?? (t.relu ? yq.zeroPoint : -128);
   const qmax = t.qmax ?? 127;
   const node: QConv = {
-    op: "conv", name: label(t), inputs: ["x"], outputs: ["y"], geometry: g, weights, pot: { rule, bits, codes },
+    op: "conv", name: label(t), inputs: ["x"], outputs: ["y"], geometry: g, weights, pot: { rule, bits },
     weightScale: new Float32Array(g.m).fill(0.01), bias, requant: requantFor(rng, g.m, t.scale ?? "typical", accStd), qmin, qmax,
   };
   const x = new Int8Array(n * g.h * g.w * g.c);
@@ -273,10 +273,29 @@ describe("qs8_potw_conv2d_minmax", () => {
     });
   }
 
-  it("quantizePot-style nodes: the decoded weights and codes of every rule agree with encodePot", () => {
-    const c = makeCase({ c: 16, h: 8, w: 8, m: 8, rule: "linear" }, 1);
-    const bits = c.node.pot!.bits;
-    c.node.pot!.codes.forEach((code, i) => expect(decodePot(code, bits)).toBe(c.node.weights[i]));
+  it("layers coded by encodePot: every rule's weights follow the rule's definition, and run bit-exact", () => {
+    // the oracle is the rules' definition by brute force over 2^0 .. 2^maxExp, not the codec
+    const definition = (q: number, rule: PotRounding): number => {
+      if (q === 0) return 0;
+      const a = Math.abs(q);
+      const powers = Array.from({ length: maxPotExponent(codeBits(rule)) + 1 }, (_, e) => 2 ** e);
+      const dist = (p: number) => (rule === "log" ? Math.abs(Math.log2(a) - Math.log2(p)) : Math.abs(a - p));
+      const best = rule === "floor" ? Math.max(...powers.filter((p) => p <= a))
+        : powers.reduce((b, p) => (dist(p) <= dist(b) ? p : b)); // ascending: a tie goes to the larger power
+      return Math.sign(q) * best;
+    };
+    for (const rule of RULES) {
+      const bits = codeBits(rule);
+      const c = makeCase({ c: 16, h: 8, w: 8, m: 8, rule }, 1);
+      const rng = mulberry32(77);
+      const q8 = Int8Array.from(c.node.weights, () => randInt(rng, -127, 127));
+      const weights = Int16Array.from(q8, (q) => decodePot(encodePot(q, rule), bits));
+      q8.forEach((q, i) => expect(weights[i], `${rule} q = ${q}`).toBe(definition(q, rule)));
+      const coded = { ...c, node: { ...c.node, weights, pot: { rule, bits } } };
+      const want = qs8Conv2d(coded.x, coded.n, coded.node, coded.xq, coded.yq);
+      expect(firstDiff(runConv(scalar, coded, "pot"), want)).toBeNull();
+      expect(firstDiff(runConv(simd, coded, "pot"), want)).toBeNull();
+    }
   });
 
   it("repeated runs give the same bytes and never grow memory", () => {
@@ -317,12 +336,11 @@ describe("qs8_potw_conv2d_minmax", () => {
     const int8 = simd.packConv(c.node, c.xq);
     expect(() => simd.potConv(int8 as never, x, y, 1, c.xq, c.yq)).toThrow(/packPotConv/);
     expect(() => simd.packPotConv({ ...c.node, pot: undefined }, c.xq)).toThrow(/no power-of-two/);
-    const codes = c.node.pot!.codes.slice();
-    codes[3] = 9; // 5-bit magnitude 9: exponent 8 does not exist
-    expect(() => simd.packPotConv({ ...c.node, pot: { ...c.node.pot!, codes } }, c.xq)).toThrow(/not a 5-bit PoT code/);
-    const weights = Int16Array.from(c.node.weights);
-    weights[0] = weights[0] === 4 ? 8 : 4;
-    expect(() => simd.packPotConv({ ...c.node, weights }, c.xq)).toThrow(/decodes to/);
+    for (const bad of [3, 256, -96]) { // not a power of two; exponent 8 does not exist in 5-bit codes
+      const weights = Int16Array.from(c.node.weights);
+      weights[3] = bad;
+      expect(() => simd.packPotConv({ ...c.node, weights }, c.xq)).toThrow(new RegExp(`weights\\[3\\] = ${bad} is not a 5-bit PoT weight`));
+    }
     const bad = { ...c.node, geometry: { ...c.node.geometry, oh: 9 } };
     expect(() => simd.packPotConv(bad, c.xq)).toThrow(/output size/);
     expect(() => simd.packPotConv({ ...c.node, qmin: 5, qmax: 4 }, c.xq)).toThrow(/qmin/);

@@ -4,11 +4,11 @@
 // POTW_SEGMENT_TAPS taps per segment); codes from all three rules and direct fills.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PotRounding, QGemm, QParams } from "../../src/ir/qgraph.js";
-import { quantizeMultiplier } from "../../src/quant/requant.js";
+import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { qs8Gemm } from "../../src/runtime/reference/qs8-ops.js";
 import { PARAMS_SIZES, POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS, type Engine } from "../../src/runtime/kernels.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
-import { potCodes } from "../helpers/pot-codes.js";
+import { potWeights } from "../helpers/pot-codes.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
 
 interface GemmCase {
@@ -20,7 +20,7 @@ interface GemmCase {
 
 function makeCase(t: GemmCase, seed: number) {
   const rng = mulberry32(seed);
-  const { codes, weights, rule, bits } = potCodes(rng, t.m * t.k, t.k, t);
+  const { weights, rule, bits } = potWeights(rng, t.m * t.k, t.k, t);
   const accStd = 74 * 74 * Math.sqrt(t.k);
   const bias = new Int32Array(t.m).map(() => randInt(rng, -accStd, accStd));
   const mult = new Int32Array(t.m), shift = new Int32Array(t.m);
@@ -37,7 +37,7 @@ function makeCase(t: GemmCase, seed: number) {
   const xq: QParams = { scale: 0.1, zeroPoint: t.zx ?? randInt(rng, -20, 20) };
   const yq: QParams = { scale: 0.1, zeroPoint: t.zy ?? randInt(rng, -20, 20) };
   const node: QGemm = {
-    op: "gemm", name: label(t), inputs: ["x"], outputs: ["y"], k: t.k, m: t.m, weights, pot: { rule, bits, codes },
+    op: "gemm", name: label(t), inputs: ["x"], outputs: ["y"], k: t.k, m: t.m, weights, pot: { rule, bits },
     weightScale: new Float32Array(t.m), bias, requant: { mult, shift }, qmin: t.relu ? yq.zeroPoint : -128, qmax: 127,
   };
   const x = new Int8Array(t.n * t.k).map(() => t.xFill ?? randInt(rng, -128, 127));
@@ -123,6 +123,6 @@ describe("qs8_potw_gemm_minmax", () => {
     const h = simd.packPotGemm(c.node, c.xq);
     expect(() => scalar.potGemm(h, 64, 4096, 1, c.xq, c.yq)).toThrow(/another Engine/);
     expect(() => simd.packPotGemm({ ...c.node, pot: undefined }, c.xq)).toThrow(/no power-of-two/);
-    expect(() => simd.packPotGemm({ ...c.node, pot: { ...c.node.pot!, bits: 4 } }, c.xq)).toThrow(/PoT code|decodes to/);
+    expect(() => simd.packPotGemm({ ...c.node, pot: { ...c.node.pot!, bits: 4 } }, c.xq)).toThrow(/not a 4-bit PoT weight/);
   });
 });

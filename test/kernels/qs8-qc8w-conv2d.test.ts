@@ -4,7 +4,7 @@
 // groups / depthwise, batches, zero-point and scale extremes, clamps and worst-case accumulators.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Conv2dGeometry, QConv, QParams } from "../../src/ir/qgraph.js";
-import { quantizeMultiplier } from "../../src/quant/requant.js";
+import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { qs8Conv2d } from "../../src/runtime/reference/qs8-ops.js";
 import {
   convOutputSize, PARAMS_SIZES, QS8_GEMM_KR, QS8_GEMM_MR, QS8_GEMM_NR, tileRows, type Engine,

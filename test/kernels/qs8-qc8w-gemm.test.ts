@@ -2,7 +2,7 @@
 // batch tails generated from the micro-kernel's tile constants, row tiles, extremes and clamps.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { QGemm, QParams } from "../../src/ir/qgraph.js";
-import { quantizeMultiplier } from "../../src/quant/requant.js";
+import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { qs8Gemm } from "../../src/runtime/reference/qs8-ops.js";
 import { PARAMS_SIZES, QS8_GEMM_KR, QS8_GEMM_MR, QS8_GEMM_NR, tileRows, type Engine } from "../../src/runtime/kernels.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";

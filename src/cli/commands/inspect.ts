@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Graph } from '../../ir/graph.js';
 import type { QGraph } from '../../ir/qgraph.js';
-import { summarize, summarizeQ, type LayerSummary } from '../../ir/summary.js';
+import { summarize, summarizeQ, type LayerSummary } from '../../ops/summary.js';
 import { importOnnx } from '../../onnx/import.js';
 import { memoryReport, type KernelWeightBits, type WeightFormat, type WholeModelBytes } from '../../plan/memory-report.js';
 import { plan } from '../../plan/planner.js';

@@ -7,7 +7,7 @@ import type { PotRounding } from '../../ir/qgraph.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
 import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
 import type { QuantizeModelOptions } from '../../quant/quantize-model.js';
-import { codeBits, POT_ROUNDINGS } from '../../quant/quantize-pot.js';
+import { codeBits, DEFAULT_POT_ROUNDING, POT_ROUNDINGS } from '../../core/pot-codec.js';
 import { SEARCHES, type Search } from '../../quant/select-layers.js';
 import type { FloatModel } from '../../runtime/float-model.js';
 import type { Engine } from '../../runtime/kernels.js';
@@ -47,7 +47,7 @@ export function addCalibrationFlags(c: Command): Command {
 
 export function addPotFlags(c: Command): Command {
   return c
-    .option('--rounding <rule>', `power-of-two rounding rule: ${POT_ROUNDINGS.join(' | ')} (default log)`)
+    .option('--rounding <rule>', `power-of-two rounding rule: ${POT_ROUNDINGS.join(' | ')} (default ${DEFAULT_POT_ROUNDING})`)
     .option('--refit-scale', 'power-of-two layers: least-squares re-fit of each channel scale')
     .option('--bias-correction', 'power-of-two layers: correct the output-mean shift on the calibration images');
 }
@@ -76,7 +76,7 @@ export function parseQuantFlags(m: FloatModel, o: QuantFlags, engine: Engine | u
     if (!/^\d+(\.\d+)?$/.test(o.percentile) || !(percentile > 50 && percentile <= 100)) throw new UsageError(`--percentile must be a number in (50, 100], got '${o.percentile}'`);
   }
   const limit = o.calibLimit === undefined ? 1000 : parseIntFlag(o.calibLimit, '--calib-limit');
-  const rule = (o.rounding ?? 'log') as PotRounding;
+  const rule = (o.rounding ?? DEFAULT_POT_ROUNDING) as PotRounding;
   if (!POT_ROUNDINGS.includes(rule)) throw new UsageError(`--rounding must be one of ${POT_ROUNDINGS.join(', ')}, got '${o.rounding}'`);
   const metric = (o.metric ?? 'sensitivity') as MetricName;
   if (!METRICS.includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got '${o.metric}'`);

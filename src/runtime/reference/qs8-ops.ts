@@ -3,7 +3,8 @@
 // Semantics are the QNode definitions in src/ir/qgraph.ts; rounding is src/quant/requant.ts.
 
 import type { QAdd, QConv, QGemm, QGlobalAvgPool, QMaxPool, QParams, QStridedCopy, QToNchw } from '../../ir/qgraph.js';
-import { clampInt, requantize, roundingShift } from '../../quant/requant.js';
+import { requantize, roundingShift } from '../../core/requant.js';
+import { clampInt } from '../../core/rounding.js';
 
 export function qs8Conv2d(x: Int8Array, n: number, node: QConv, xq: QParams, yq: QParams): Int8Array {
   const g = node.geometry;

@@ -60,6 +60,29 @@ describe('.dq format', () => {
     expect(new QExecutor(back, engine, 2).runQuantized(x, 2)).toEqual(new QExecutor(orig, engine, 2).runQuantized(x, 2));
   });
 
+  it('power-of-two codes: "-0" and codes past the rule\'s width are rejected; the writer refuses a weight that is no power of two', () => {
+    const dv = new DataView(potFile.buffer, potFile.byteOffset);
+    const gOff = dv.getUint32(32 + 4, true), tOff = dv.getUint32(32 + 16 + 4, true);
+    const graph = JSON.parse(new TextDecoder().decode(potFile.subarray(gOff, gOff + dv.getUint32(32 + 8, true))));
+    const node = graph.nodes.find((n: { pot?: unknown }) => n.pot);
+    const at = tOff + node.pot.codes.t[0]; // the first byte holds code 0 in its low 5 bits
+    for (const [code, ok] of [[0b10000, false], [0b11001, false], [0b01001, false], [0b11000, true], [0, true]] as const) {
+      const b = potFile.slice();
+      b[at] = (b[at]! & 0b11100000) | code;
+      restamp(b);
+      if (ok) expect(() => readQModel(b)).not.toThrow();
+      else expect(rejects(b)).toMatch(new RegExp(`node '${node.name}' pot code 0 \\(${code}\\) is not a valid 5-bit code`));
+    }
+    const p = quantizePot(q, new Set([node.name as string]), { rule: 'log' });
+    const layer = p.nodes.find((n) => n.name === node.name)! as Extract<QGraph['nodes'][number], { op: 'conv' | 'gemm' }>;
+    for (const bad of [3, 256]) {
+      const weights = Int16Array.from(layer.weights);
+      weights[5] = bad;
+      const broken = { ...p, nodes: p.nodes.map((n) => (n === layer ? { ...layer, weights } : n)) };
+      expect(() => writeQModel(broken)).toThrow(new RegExp(`layer '${node.name}': weight 5 = ${bad} is not a 5-bit power-of-two weight`));
+    }
+  });
+
   it('reads from a Node Buffer that is a view into a larger pool', () => {
     const pool = Buffer.alloc(file.length + 100, 0x80); // -128 everywhere around the file
     file.forEach((b, i) => (pool[50 + i] = b));

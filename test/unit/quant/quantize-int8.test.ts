@@ -3,7 +3,10 @@ import * as fc from 'fast-check';
 import { importOnnxBytes } from '../../../src/onnx/import.js';
 import { activationParams, quantizeValue, quantizeWeights } from '../../../src/quant/qparams.js';
 import { quantizeInt8 } from '../../../src/quant/quantize-int8.js';
-import { QuantizationError, quantizeMultiplier, requantize, roundHalfEven, roundingShift } from '../../../src/quant/requant.js';
+import { QuantizationError } from '../../../src/core/errors.js';
+import { quantizeMultiplier } from '../../../src/core/fixed-point.js';
+import { requantize, roundingShift } from '../../../src/core/requant.js';
+import { roundHalfEven } from '../../../src/core/rounding.js';
 import { buildModel } from '../../helpers/onnx-builder.js';
 
 describe('rounding and requantization', () => {

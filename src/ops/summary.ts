@@ -1,8 +1,8 @@
 // Per-layer parameters and MACs of a graph, per image (the `inspect` contract).
 
-import type { Graph } from './graph.js';
-import { OPS } from '../ops/registry.js';
-import type { QGraph } from './qgraph.js';
+import type { Graph } from '../ir/graph.js';
+import type { QGraph } from '../ir/qgraph.js';
+import { OPS } from './registry.js';
 
 export interface LayerSummary {
   name: string;

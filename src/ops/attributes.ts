@@ -1,7 +1,7 @@
 // Typed access to a node's ONNX attributes. Every attribute must be read by the op's
 // parser: one that is left unread is an unsupported attribute and is reported.
 
-import { fail } from '../ops/op.js';
+import { fail } from './op-error.js';
 import type { Tensor } from '../ir/tensor.js';
 
 export type AttrValue =
