@@ -68,19 +68,7 @@ describe('doubleq eval', () => {
     expect(j.top1).toBeGreaterThan(85); // 91.73 % on the full set
   });
 
-  it('runs the main job on the embedded default (the demo): float, 8-bit and DoubleQ on MNIST', () => {
-    const r = cli('demo', '--json');
-    expect(r.code, r.err).toBe(0);
-    const j = JSON.parse(r.out);
-    expect(j.rows.map((x: { model: string }) => x.model)).toEqual(['float32', 'int8', expect.stringMatching(/^doubleq/)]);
-    for (const row of j.rows) expect(row.total).toBe(2000);
-    const [fl, i8, pot] = j.rows;
-    expect(fl.correct).toBe(1954); // models/README.md: the exported ONNX scores 1954/2000 in onnxruntime
-    expect(Math.abs(i8.top1 - fl.top1)).toBeLessThan(1);
-    expect(i8.kernelWeightBytes * 4).toBe(fl.kernelWeightBytes);
-    expect(pot.savingVsInt8Pct).toBe(37.5);
-    expect(pot.top1).toBeGreaterThan(50);
-  });
+  // the demo (the main job) is tested in test/demo/demo.test.ts
 
   it('reads .npy images and labels', () => {
     const raw = readFileSync(TEST_BIN).subarray(0, 3073 * 40);

@@ -1,0 +1,84 @@
+// The memory table of a model: per weight layer its format, kernel-weight bits, bytes in the
+// file and bytes resident in wasm memory once the integer executor has packed it; totals in
+// the conventions of src/plan/memory-report.ts (kernel weights only, whole file, arena).
+
+import type { QGraph, QNode } from '../ir/qgraph.js';
+import { memoryReport, type WeightFormat } from '../plan/memory-report.js';
+import { loadEngine } from '../runtime/wasm-loader.js';
+import type { Model } from './model.js';
+
+export interface LayerMemoryRow {
+  name: string;
+  op: string;
+  format: WeightFormat;
+  weights: number;
+  /** kernel weights in the layer's format */
+  kernelBits: number;
+  /** bytes this layer takes in the .dq file: codes or weights, bias, scales, requantization, each 16-byte aligned */
+  fileBytes: number;
+  /** bytes the integer executor keeps in wasm memory for the layer (packed weights, bias, requantization); null for a float model */
+  residentBytes: number | null;
+}
+
+export interface MemoryTable {
+  kind: 'float' | 'quantized';
+  layers: LayerMemoryRow[];
+  totals: {
+    kernelBits: { float32: number; int8: number; actual: number };
+    /** kernel weights only, against 8-bit, percent (positive = saved) */
+    savingVsInt8Pct: number;
+    /** the whole file (.dq, or the .onnx for a float model) */
+    fileBytes: number;
+    /** packed layers + the largest layer scratch + the activation arena at batch 1; null for a float model */
+    residentBytes: number | null;
+    /** activation arena of the integer executor at batch 1; null for a float model */
+    arenaBytes: number | null;
+  };
+}
+
+const pad = (b: number) => Math.ceil(b / 16) * 16;
+
+function layerFileBytes(n: Extract<QNode, { op: 'conv' | 'gemm' }>): number {
+  const w = n.pot ? Math.ceil((n.weights.length * n.pot.bits) / 8) : n.weights.length;
+  return pad(w) + pad(4 * n.bias.length) + pad(4 * n.weightScale.length) + pad(4 * n.requant.mult.length) + pad(4 * n.requant.shift.length);
+}
+
+/** Packs every layer on a fresh engine, as the executor does, and reads the packed sizes. */
+async function residentBytes(q: QGraph): Promise<{ layers: Map<string, number>; scratch: number }> {
+  const e = await loadEngine();
+  const layers = new Map<string, number>();
+  let scratch = 0;
+  for (const n of q.nodes) {
+    if (n.op !== 'conv' && n.op !== 'gemm') continue;
+    const xq = q.values.get(n.inputs[0]!)!.q;
+    const h = n.op === 'conv' ? (n.pot ? e.packPotConv(n, xq) : e.packConv(n, xq)) : n.pot ? e.packPotGemm(n, xq) : e.packGemm(n, xq);
+    layers.set(n.name, h.packedBytes);
+    scratch = Math.max(scratch, h.scratchBytes);
+  }
+  return { layers, scratch };
+}
+
+export async function inspect(model: Model): Promise<MemoryTable> {
+  if (model.kind === 'float') {
+    const g = model.float.graphFor(model.float.fixedBatch ?? 1);
+    const layers: LayerMemoryRow[] = g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul').map((n) => {
+      const w = g.constants.get(n.inputs[1]!)?.data.length ?? 0;
+      return { name: n.name, op: n.op, format: 'float32', weights: w, kernelBits: 32 * w, fileBytes: 4 * w, residentBytes: null };
+    });
+    const w = layers.reduce((s, l) => s + l.weights, 0);
+    return { kind: 'float', layers, totals: { kernelBits: { float32: 32 * w, int8: 8 * w, actual: 32 * w }, savingVsInt8Pct: -300, fileBytes: model.fileBytes, residentBytes: null, arenaBytes: null } };
+  }
+  const q = model.q;
+  const mem = memoryReport(q);
+  const res = await residentBytes(q);
+  const nodes = new Map(q.nodes.map((n) => [n.name, n]));
+  const layers = mem.layers.map((l): LayerMemoryRow => ({
+    name: l.name, op: l.op, format: l.format, weights: l.weights, kernelBits: l.weightBits,
+    fileBytes: layerFileBytes(nodes.get(l.name) as Extract<QNode, { op: 'conv' | 'gemm' }>), residentBytes: res.layers.get(l.name)!,
+  }));
+  const packed = layers.reduce((s, l) => s + l.residentBytes!, 0);
+  return {
+    kind: 'quantized', layers,
+    totals: { kernelBits: mem.kernelWeightBits, savingVsInt8Pct: mem.savingVsInt8Pct, fileBytes: mem.wholeModel.total, residentBytes: packed + res.scratch + mem.arenaBytes, arenaBytes: mem.arenaBytes },
+  };
+}
