@@ -19,7 +19,7 @@ function files(dir: string): string[] {
 function needingShared(): string[] {
   const all = files(join(root, 'test'));
   const text = new Map(all.map((f) => [f, readFileSync(f, 'utf8')]));
-  const uses = (t: string) => /\bSHARED\b|['"`]\.\.\/shared\//.test(t);
+  const uses = (t: string) => /\bSHARED\b|\.\.\/shared\/|['"`]shared['"`]/.test(t);
   // helpers that use ../shared themselves (onnx-builder only defines SHARED)
   const helpers = all.filter((f) => /test\/helpers\//.test(f) && !/onnx-builder\.ts$/.test(f) && uses(text.get(f)!)).map((f) => f.replace(/.*test\/helpers\//, '').replace(/\.ts$/, ''));
   return all.filter((f) => f.endsWith('.test.ts')).filter((f) => {
