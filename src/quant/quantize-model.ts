@@ -5,7 +5,7 @@ import { DEFAULT_POT_ROUNDING } from '../core/pot-codec.js';
 import type { Dataset } from '../data/dataset.js';
 import type { PotRounding, QGraph } from '../ir/qgraph.js';
 import type { FloatModel } from '../runtime/float-model.js';
-import type { Engine } from '../runtime/kernels.js';
+import type { Engine } from '../engine/engine.js';
 import { correctPotBias } from './bias-correction.js';
 import { calibrate, type CalibrationMethod, type RangeTable } from './calibrate.js';
 import { checkFiniteConstants, layerFloatWeights, quantizeInt8 } from './quantize-int8.js';

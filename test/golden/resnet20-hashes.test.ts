@@ -13,7 +13,7 @@ import type { Batch } from '../../src/data/dataset.js';
 import { writeQModel } from '../../src/format/qmodel.js';
 import type { QGraph } from '../../src/ir/qgraph.js';
 import { quantizePot, resolveLayers } from '../../src/quant/quantize-pot.js';
-import type { Engine } from '../../src/runtime/kernels.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { QExecutor } from '../../src/runtime/q-executor.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
 import { cifarImages, quantizedResnet20 } from '../helpers/resnet.js';

@@ -10,7 +10,7 @@ import type { QuantizeModelOptions } from '../../quant/quantize-model.js';
 import { codeBits, DEFAULT_POT_ROUNDING, POT_ROUNDINGS } from '../../core/pot-codec.js';
 import { SEARCHES, type Search } from '../../quant/select-layers.js';
 import type { FloatModel } from '../../runtime/float-model.js';
-import type { Engine } from '../../runtime/kernels.js';
+import type { Engine } from '../../engine/engine.js';
 import { parseIntFlag, UsageError } from '../io.js';
 import { normalizationFlags } from './eval.js';
 

@@ -7,7 +7,7 @@ import type { QGraph } from '../../../src/ir/qgraph.js';
 import { QExecutor } from '../../../src/runtime/q-executor.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
 import { quantizePot } from '../../../src/quant/quantize-pot.js';
-import type { Engine } from '../../../src/runtime/kernels.js';
+import type { Engine } from '../../../src/engine/engine.js';
 import { cifarImages, quantizedResnet20 } from '../../helpers/resnet.js';
 import { mulberry32 } from '../../helpers/rng.js';
 
