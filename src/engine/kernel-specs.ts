@@ -2,6 +2,7 @@
 // covers (for the Engine's range and overlap checks) and the scratch it needs. The scratch
 // and packed-size formulas here are the only ones: packers and the planner use them too.
 
+import { MULT_MAX, MULT_MIN, SHIFT_MAX, SHIFT_MIN } from '../core/fixed-point.js';
 import { ABI_CONSTANTS as C, type AbiStructName, type ParamsOf } from './abi.js';
 
 /** Bytes a qc8w kernel's packed blocks take: per group ceil(mg / NR) blocks (assembly/abi/qs8.ts). */
@@ -84,7 +85,7 @@ export const KERNELS = {
   },
   'qs8-gavgpool': {
     struct: 'Qs8GavgpoolParams', fn: 'qs8_gavgpool', batchField: 'n',
-    ranges: [...clampRanges('zx', 'zy'), ['pixels', 1, 2 ** 23 - 1], ['mult', 0, 2 ** 31 - 1], ['shift', 1, 62]],
+    ranges: [...clampRanges('zx', 'zy'), ['pixels', 1, 2 ** 23 - 1], ['mult', MULT_MIN, MULT_MAX], ['shift', SHIFT_MIN, SHIFT_MAX]],
     buffers: (p: ParamsOf<'Qs8GavgpoolParams'>) => ({ reads: [['input', p.n * p.pixels * p.c]], writes: [['output', p.n * p.c]], scratch: 0 }),
   },
   'qs8-maxpool': {

@@ -2,11 +2,12 @@
 // shift-add for power-of-two layers), its packed weights and every params field except the
 // pointers (bound by the executor) and the batch. All IR-level validation of a layer is here.
 
+import { checkFixedPoint } from '../core/fixed-point.js';
 import { ABI_CONSTANTS } from '../engine/abi.js';
 import { checkInt, validateWindow } from '../engine/conv-geometry.js';
 import { potwScratchBytes, qc8wScratchBytes, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
 import type { QConv, QGemm, QNode, QParams, QStridedCopy } from '../ir/qgraph.js';
-import { decodePotCodes, packPotw, potwConvLayout } from './pack-potw.js';
+import { packPotw, potWeightExponents, potwConvLayout } from './pack-potw.js';
 import { packQc8w, tileRows } from './pack-qc8w.js';
 
 /** How power-of-two layers run: the shift-add kernels (default) or the int8 kernels on the decoded weights (same bytes). */
@@ -47,10 +48,7 @@ function checkWeightLayer(op: string, node: QConv | QGemm, m: number, k: number)
   if (node.bias.length !== m) fail(op, `bias has ${node.bias.length} values, expected ${m}`);
   const { mult, shift } = node.requant;
   if (mult.length !== m || shift.length !== m) fail(op, `requant has ${mult.length} mults and ${shift.length} shifts, expected ${m}`);
-  for (let i = 0; i < m; i++) {
-    checkInt(op, `requant.mult[${i}]`, mult[i]!, 0, 2 ** 31 - 1);
-    checkInt(op, `requant.shift[${i}]`, shift[i]!, 1, 62);
-  }
+  for (let i = 0; i < m; i++) checkFixedPoint(mult[i]!, shift[i]!, `requant[${i}]`, (msg) => fail(op, msg));
 }
 
 const CONV_PTRS = { input: 0, packed: 0, output: 0, scratch: 0, n: 1 };
@@ -69,7 +67,7 @@ function convStep(node: QConv, xq: QParams, yq: QParams, potKernels: PotKernels)
     dilationH: g.dilationH, dilationW: g.dilationW, group: g.group, oh: g.oh, ow: g.ow, zx: xq.zeroPoint, zy: yq.zeroPoint, qmin: node.qmin, qmax: node.qmax,
   };
   if (node.pot && potKernels === 'shift-add') {
-    const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
+    const { exp, neg } = potWeightExponents(op, node.weights, node.pot.bits);
     const { rowOf, kPad, lPad, hp, wp } = potwConvLayout(g);
     const p = packPotw(exp, neg, node.bias, mult, shift, g.group, mg, k, xq.zeroPoint, rowOf);
     const params: KernelParams<'qs8-potw-conv2d'> = { ...CONV_PTRS, ...geo, kPad, lPad, hp, wp };
@@ -91,7 +89,7 @@ function gemmStep(node: QGemm, xq: QParams, yq: QParams, potKernels: PotKernels)
   const { mult, shift } = node.requant;
   const base = { ...CONV_PTRS, k: node.k, m: node.m, zy: yq.zeroPoint, qmin: node.qmin, qmax: node.qmax };
   if (node.pot && potKernels === 'shift-add') {
-    const { exp, neg } = decodePotCodes(op, node.pot.codes, node.pot.bits, node.weights);
+    const { exp, neg } = potWeightExponents(op, node.weights, node.pot.bits);
     const kPad = Math.ceil(node.k / ABI_CONSTANTS.POTW_KR) * ABI_CONSTANTS.POTW_KR;
     const p = packPotw(exp, neg, node.bias, mult, shift, 1, node.m, node.k, xq.zeroPoint, null);
     const params: KernelParams<'qs8-potw-gemm'> = { ...base, kPad };

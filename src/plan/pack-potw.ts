@@ -2,6 +2,7 @@
 // per output channel with its taps sorted into exponent levels (largest first) and segments of
 // at most POTW_SEGMENT_TAPS taps, positive taps first. Layout: assembly/abi/potw.ts.
 
+import { maxPotExponent, potExponents } from '../core/pot-codec.js';
 import { ABI_CONSTANTS as C } from '../engine/abi.js';
 import type { Conv2dGeometry } from '../ir/qgraph.js';
 
@@ -28,26 +29,12 @@ export function potwConvLayout(g: Conv2dGeometry): { rowOf: Int32Array; lPad: nu
   return { rowOf, lPad, kPad: runs * lPad, hp, wp };
 }
 
-/**
- * The exponent (0..7) of every PoT code of a layer, or -1 for a zero weight, and its sign;
- * throws unless the codes are valid for `bits` and decode to `weights`.
- */
-export function decodePotCodes(op: string, codes: Uint8Array, bits: number, weights: ArrayLike<number>): { exp: Int8Array; neg: Uint8Array } {
+/** The exponent (0..7, -1 for a zero weight) and sign of every weight of a PoT layer (src/core/pot-codec.ts). */
+export function potWeightExponents(op: string, weights: ArrayLike<number>, bits: number): { exp: Int8Array; neg: Uint8Array } {
   if (bits !== 4 && bits !== 5) throw new Error(`${op}: pot.bits must be 4 or 5, got ${bits}`);
-  if (codes.length !== weights.length) throw new Error(`${op}: pot.codes has ${codes.length} codes, expected one per weight (${weights.length})`);
-  const signBit = 1 << (bits - 1);
-  const maxMag = bits === 5 ? 8 : 7; // exponents 0..7 (5-bit) or 0..6 (4-bit)
-  const exp = new Int8Array(codes.length), neg = new Uint8Array(codes.length);
-  for (let i = 0; i < codes.length; i++) {
-    const code = codes[i]!;
-    const mag = code & (signBit - 1);
-    if (code >= 2 * signBit || mag > maxMag) throw new Error(`${op}: pot.codes[${i}] = ${code} is not a ${bits}-bit PoT code`);
-    exp[i] = mag - 1;
-    neg[i] = code & signBit && mag > 0 ? 1 : 0;
-    const value = mag === 0 ? 0 : (neg[i] ? -1 : 1) * 2 ** (mag - 1);
-    if (value !== weights[i]) throw new Error(`${op}: pot.codes[${i}] decodes to ${value} but weights[${i}] is ${weights[i]}`);
-  }
-  return { exp, neg };
+  const r = potExponents(weights, bits);
+  if ('bad' in r) throw new Error(`${op}: weights[${r.bad}] = ${weights[r.bad]} is not a ${bits}-bit PoT weight (0 or +-2^e, e <= ${maxPotExponent(bits)})`);
+  return r;
 }
 
 export interface PackedPotw {
