@@ -32,11 +32,11 @@ interface ConvCase extends BaseCase {
 }
 
 const label = (t: ConvCase) => convLabel(t, ` ${t.rule ?? "log"}`) + (t.zeroChannels ? " zero-channels" : "") + (t.allExponents ? " all-exponents" : "");
-const potWeights: WeightsOf<ConvCase> = (rng, count, perChannel, t) => {
+const potLayerWeights: WeightsOf<ConvCase> = (rng, count, perChannel, t) => {
   const { weights, rule, bits } = potWeights(rng, count, perChannel, t);
   return { weights, pot: { rule, bits } };
 };
-const makeCase = (t: ConvCase, seed: number) => makeConvCase(t, seed, potWeights, label(t));
+const makeCase = (t: ConvCase, seed: number) => makeConvCase(t, seed, potLayerWeights, label(t));
 
 const NAMED: ConvCase[] = [];
 for (const rule of RULES) {

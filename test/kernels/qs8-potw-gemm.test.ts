@@ -18,11 +18,11 @@ interface GemmCase extends BaseCase {
   rule?: PotRounding; zeroChannels?: boolean; allExponents?: boolean;
 }
 
-const potWeights: WeightsOf<GemmCase> = (rng, count, perChannel, t) => {
+const potLayerWeights: WeightsOf<GemmCase> = (rng, count, perChannel, t) => {
   const { weights, rule, bits } = potWeights(rng, count, perChannel, t);
   return { weights, pot: { rule, bits } };
 };
-const makeCase = (t: GemmCase, seed: number) => makeGemmCase(t, seed, potWeights, label(t));
+const makeCase = (t: GemmCase, seed: number) => makeGemmCase(t, seed, potLayerWeights, label(t));
 
 function label(t: GemmCase): string {
   return `n${t.n} k${t.k} m${t.m} ${t.rule ?? "log"}${t.zx !== undefined ? ` zx${t.zx}` : ""}${t.zy !== undefined ? ` zy${t.zy}` : ""}` +
