@@ -86,7 +86,7 @@ const greedy = await computeFrontier(ext, sets, N, ['sensitivity'], 'greedy', 2.
 await testEv.close();
 const frontier: Frontier = {
   model: `${sharedArg}/models/resnet20-cifar10.onnx`, evalData: `${sharedArg}/data/cifar10/test.bin`, evalImages: N, calibImages: CALIB,
-  config: { rounding: 'log', refitScale: true, biasCorrection: true, search: 'knapsack (and greedy for sensitivity)', step: 2.5 },
+  config: { rounding: 'log', method: 'rule', tiers: [5], refitScale: true, biasCorrection: true, search: 'knapsack (and greedy for sensitivity)', step: 2.5 },
   int8: fr.int8, curves: [...fr.curves, ...greedy.curves], paper: PAPER_POINTS, evaluations: sets.evaluations,
   seconds: { ...ext.seconds, frontier: fr.seconds + greedy.seconds, total: (performance.now() - T0) / 1000 }, workers: 2,
 };

@@ -150,6 +150,6 @@ describe('doubleq quantize --pot (level two)', () => {
     const a = ['quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'b.dq')];
     expect(failure(...a, '--pot', 'conv99')).toMatch(/^doubleq: --pot: no layer named 'conv99' \(layers: /);
     expect(failure(...a, '--pot', 'all', '--rounding', 'ceil')).toBe("doubleq: --rounding must be one of log, linear, floor, got 'ceil'");
-    expect(failure(...a, '--rounding', 'log')).toBe('doubleq: --rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
+    expect(failure(...a, '--rounding', 'log')).toBe('doubleq: --method, --rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
   });
 });

@@ -24,7 +24,7 @@ export interface Frontier {
   evalData: string;
   evalImages: number;
   calibImages: number;
-  config: { rounding: string; refitScale: boolean; biasCorrection: boolean; search: string; step: number };
+  config: { rounding: string; method: string; tiers: number[]; refitScale: boolean; biasCorrection: boolean; search: string; step: number };
   int8: { correct: number; total: number; top1: number };
   curves: FrontierCurve[];
   paper: typeof PAPER_POINTS;
@@ -46,7 +46,7 @@ export async function paretoCommand(model: string, o: ParetoFlags, show: boolean
   const m = loadModel(model);
   const f = parseQuantFlags(m, o, undefined);
   const step = o.step === undefined ? 2.5 : Number(o.step);
-  if (!(step >= 0.5 && step <= 37.5)) throw new UsageError(`--step must be a number of percent in [0.5, 37.5], got '${o.step}'`);
+  if (!(step >= 0.5 && step <= 50)) throw new UsageError(`--step must be a number of percent in [0.5, 50], got '${o.step}'`);
   const metrics = (o.metrics ?? METRICS.join(',')).split(',').map((s) => s.trim()) as MetricName[];
   for (const x of metrics) if (!METRICS.includes(x)) throw new UsageError(`--metrics: unknown metric '${x}' (known: ${METRICS.join(', ')})`);
   const evalLimit = o.evalLimit === undefined ? Infinity : parseIntFlag(o.evalLimit, '--eval-limit');
@@ -61,7 +61,7 @@ export async function paretoCommand(model: string, o: ParetoFlags, show: boolean
   const bars = stageBars(show);
   let calibEv: Evaluator | undefined, evalEv: Evaluator | undefined;
   try {
-    const ext = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update });
+    const ext = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update }, f.tiers);
     calibEv = await createEvaluator(await loadEvalSet(await f.calibData(), f.opts.limit));
     await measureSensitivity(ext, calibEv, bars.update);
     await calibEv.close();
@@ -71,7 +71,7 @@ export async function paretoCommand(model: string, o: ParetoFlags, show: boolean
     const fr = await computeFrontier(ext, new SetEvaluator(ext, evalEv), evalEv.set.count, metrics, f.search, step, (d, t) => bars.update('frontier', d, t));
     const frontier: Frontier = {
       model, evalData: o.eval, evalImages: evalEv.set.count, calibImages: ext.calibImages,
-      config: { rounding: f.rule, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection, search: f.search, step },
+      config: { rounding: f.rule, method: f.method, tiers: f.tiers, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection, search: f.search, step },
       int8: fr.int8, curves: fr.curves, paper: PAPER_POINTS, evaluations: fr.evaluations,
       seconds: { ...ext.seconds, frontier: fr.seconds, total: (performance.now() - t0) / 1000 }, workers: evalEv.workers,
     };
@@ -88,7 +88,7 @@ export function frontierMarkdown(fr: Frontier): string {
   const lines = [
     `# Memory-accuracy frontier: ${fr.model}`,
     '',
-    `Power-of-two weights: ${fr.config.rounding} rule${fr.config.refitScale ? ', scale re-fit' : ''}${fr.config.biasCorrection ? ', bias correction' : ''}; selection: ${fr.config.search} per metric, budgets every ${fr.config.step} %. ` +
+    `Power-of-two weights: ${fr.config.method === 'gptq' ? `output-aware rounding (gptq), ${fr.config.rounding === 'floor' ? 4 : 5}-bit codes` : `${fr.config.rounding} rule`}${fr.config.refitScale ? ', scale re-fit' : ''}${fr.config.biasCorrection ? ', bias correction' : ''}; selection: ${fr.config.search} per metric, budgets every ${fr.config.step} %. ` +
       `Calibration: ${fr.calibImages} images; evaluation: ${fr.evalImages} images of ${fr.evalData}. Our 8-bit model: ${fr.int8.top1.toFixed(2)} % (${fr.int8.correct}/${fr.int8.total}).`,
     '',
     `The paper (ResNet-20, against its own 8-bit model): ${fr.paper.map((p) => `${p.label} -${p.savingPct} % memory, -${p.dropPoints} points`).join('; ')}.`,
@@ -127,6 +127,7 @@ export function registerPareto(program: Command): void {
     .option('--step <pct>', 'budget step, percent of the 8-bit kernel weights', '2.5')
     .option('--metrics <list>', `metrics to sweep, comma-separated (default ${METRICS.join(',')})`)
     .option('--search <name>', 'search per budget: greedy | knapsack (default knapsack)')
+    .option('--tiers <list>', 'power-of-two code widths a layer may take, e.g. 5,4 (default 5,4 for gptq without --rounding; else the rule\'s width)')
     .option('--json', 'print the frontier as one JSON object on stdout')
     .action(async (model: string, o: ParetoFlags) => {
       const fr = await paretoCommand(model, o, !o.json);
