@@ -25,7 +25,14 @@ export interface FrontierPoint {
 export interface FrontierCurve {
   metric: MetricName;
   search: Search;
+  /** the level-two method and code widths, when curves of several are shown together */
+  method?: string;
   points: FrontierPoint[];
+}
+
+/** A curve's name in tables and plots. */
+export function curveName(c: FrontierCurve): string {
+  return `${c.method ? `${c.method}: ` : ''}${c.metric} (${c.search})`;
 }
 
 export interface FrontierResult {

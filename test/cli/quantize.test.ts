@@ -144,7 +144,8 @@ describe('doubleq quantize --pot (level two)', () => {
       '--pot', '/layer3/layer3.2/conv1/Conv,/layer3/layer3.2/conv2/Conv', '--json').out);
     expect(l.potLayers).toEqual(['/layer3/layer3.2/conv1/Conv', '/layer3/layer3.2/conv2/Conv']);
     expect(l.savingVsInt8Pct).toBeCloseTo((100 * 3 * 2 * 36_864) / (8 * 268_336), 10);
-  });
+    expect(f.method).toBe('gptq');
+  }, 600_000);
 
   it('bad level-two flags', () => {
     const a = ['quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'b.dq')];

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import { createEvaluator, type Evaluator, loadEvalSet } from '../../parallel/eval-pool.js';
 import { measureSensitivity, prepareExt } from '../../quant/doubleqext.js';
-import { computeFrontier, type FrontierCurve, SetEvaluator } from '../../quant/frontier.js';
+import { computeFrontier, curveName, type FrontierCurve, SetEvaluator } from '../../quant/frontier.js';
 import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { loadModel, parseIntFlag, UsageError } from '../io.js';
@@ -95,9 +95,9 @@ export function frontierMarkdown(fr: Frontier): string {
     '',
   ];
   for (const c of fr.curves) {
-    lines.push(`## ${c.metric} (${c.search})`, '', '| budget | saved vs 8-bit | kernel weights (bytes) | power-of-two layers | top-1 | drop vs 8-bit (points) | note |', '|---|---|---|---|---|---|---|');
+    lines.push(`## ${curveName(c)}`, '', '| budget | saved vs 8-bit | kernel weights (bytes) | power-of-two layers | top-1 | drop vs 8-bit (points) | note |', '|---|---|---|---|---|---|---|');
     for (const p of c.points)
-      lines.push(`| ${p.budgetPct.toFixed(2)} % | ${p.savingVsInt8Pct.toFixed(2)} % | ${p.kernelWeightBytes.toLocaleString('en-US')} | ${p.layers.length} | ${p.top1.toFixed(2)} % | ${p.dropVsInt8Points.toFixed(2)} | ${p.aboveLessAggressive ? 'measured above a less aggressive point of this curve' : ''} |`);
+      lines.push(`| ${p.budgetPct.toFixed(2)} % | ${p.savingVsInt8Pct.toFixed(2)} % | ${p.kernelWeightBytes.toLocaleString('en-US')} | ${p.layers.length}${Object.values(p.bits ?? {}).some((b) => b === 4) && Object.values(p.bits).some((b) => b === 5) ? ` (${Object.values(p.bits).filter((b) => b === 4).length} at 4 bits)` : ''} | ${p.top1.toFixed(2)} % | ${p.dropVsInt8Points.toFixed(2)} | ${p.aboveLessAggressive ? 'measured above a less aggressive point of this curve' : ''} |`);
     lines.push('');
   }
   lines.push(`${fr.evaluations} distinct configurations evaluated on ${fr.workers} worker(s) in ${fr.seconds.frontier.toFixed(1)} s; quantization ${fr.seconds.quantize.toFixed(1)} s, sensitivity ${fr.seconds.sensitivity.toFixed(1)} s, total ${fr.seconds.total.toFixed(1)} s.`, '');
@@ -105,7 +105,7 @@ export function frontierMarkdown(fr: Frontier): string {
 }
 
 export async function writeFrontier(dir: string, fr: Frontier): Promise<void> {
-  const points = fr.curves.flatMap((c) => c.points.map((p) => ({ series: `${c.metric} (${c.search})`, savingPct: p.savingVsInt8Pct, top1: p.top1 })));
+  const points = fr.curves.flatMap((c) => c.points.map((p) => ({ series: curveName(c), savingPct: p.savingVsInt8Pct, top1: p.top1 })));
   const markers = fr.paper.map((p) => ({ label: `${p.label} (-${p.dropPoints} pts)`, savingPct: p.savingPct, top1: fr.int8.top1 - p.dropPoints }));
   const svg = await frontierSvg(points, markers, 'top-1 vs kernel-weight memory saved',
     `dashed: our 8-bit model (${fr.int8.top1.toFixed(2)} %); diamonds: the paper's drops placed below our 8-bit; ${fr.evalImages} evaluation images`, fr.int8.top1);

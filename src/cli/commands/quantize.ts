@@ -42,6 +42,8 @@ export interface QuantizeReport {
   /** DoubleQExt: how the layers were chosen */
   selection?: { metric: MetricName; search: string; target: Target; measuredDropPoints?: number; tiers: number[]; bits: Record<string, number> };
   seconds: number;
+  /** CPU time of this process (user + system), seconds: comparable on a machine shared with other jobs */
+  cpuSeconds: number;
 }
 
 /** Stage-named progress bars, created on first use and all stopped at the end. */
@@ -60,7 +62,7 @@ export function stageBars(show: boolean) {
 }
 
 export async function quantizeCommand(model: string, o: QuantizeFlags, showProgress: boolean): Promise<QuantizeReport> {
-  const t0 = performance.now();
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
   const m = loadModel(model);
   const f = parseQuantFlags(m, o, undefined);
   const ext = o.budget !== undefined || o.maxDrop !== undefined;
@@ -116,6 +118,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
     layers: mem.layers.length, weightBytes: mem.kernelWeightBits.actual / 8, fileBytes: bytes.length,
     potLayers: pot, rounding: pot.length ? f.rule : undefined, method: pot.length ? f.method : undefined, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection,
     savingVsInt8Pct: mem.savingVsInt8Pct, selection, seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
   };
 }
 
