@@ -1,7 +1,6 @@
 // Level two on any CIFAR-10 model of ../shared (default mbv2tiny): 8-bit, all layers
-// power-of-two (the paper's rule, the rule with re-fit + bias correction, and output-aware
-// rounding at 5 and 4 bits) and DoubleQExt near 23 % (sensitivity, knapsack; ours with
-// int8/5/4-bit tiers, and the 5-bit rule before). Calibration: first 1,000 images of
+// power-of-two (the rule with re-fit + bias correction, and output-aware rounding at 5 and
+// 4 bits) and DoubleQExt near 23 % (sensitivity, knapsack, ours: int8/5/4-bit tiers). Calibration: first 1,000 images of
 // calib.bin; evaluation: all test images. Writes results/<model>.md and .json.
 //
 //   npm run bench:pot-models [-- --shared ../shared] [-- --model mbv2tiny-cifar10.onnx]
@@ -43,10 +42,8 @@ const c8 = await correctOf(q8);
 log(`8-bit ${c8}/${N}`);
 const rows: { what: string; flags: string; savingVsInt8Pct: number; correct: number; seconds: number }[] = [];
 const allPot = [
-  { what: 'all PoT 5-bit, log rule, plain (the paper)', flags: '--pot all --method rule', o: { rounding: 'log' as const, potMethod: 'rule' as const } },
   { what: 'all PoT 5-bit, log rule + re-fit + bias correction (before)', flags: '--pot all --refit-scale --bias-correction', o: { rounding: 'log' as const, refitScale: true, biasCorrection: true } },
   { what: 'all PoT 5-bit, output-aware (ours, default)', flags: '--pot all', o: {} },
-  { what: 'all PoT 4-bit, floor rule + re-fit + bias correction (before)', flags: '--pot all --rounding floor --refit-scale --bias-correction', o: { rounding: 'floor' as const, refitScale: true, biasCorrection: true } },
   { what: 'all PoT 4-bit, output-aware (ours, default)', flags: '--pot all --rounding floor', o: { rounding: 'floor' as const } },
 ];
 for (const v of allPot) {
@@ -59,7 +56,6 @@ for (const v of allPot) {
 const calibEv = await createEvaluator(await loadEvalSet(await calib(), CALIB));
 for (const [what, flags, o] of [
   ['DoubleQExt near 23 %, sensitivity / knapsack, int8/5/4-bit, output-aware (ours, default)', '--budget P%', {}],
-  ['DoubleQExt near 23 %, sensitivity / knapsack, 5-bit, log rule + re-fit + bias correction (before)', '--budget P% --refit-scale --bias-correction', { rounding: 'log' as const, refitScale: true, biasCorrection: true }],
 ] as const) {
   const t = performance.now();
   const ext = await prepareExt(model, calib, { ...base, ...o });
