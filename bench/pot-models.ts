@@ -23,6 +23,8 @@ const sharedArg = flag('--shared', '../shared');
 const modelFile = flag('--model', 'mbv2tiny-cifar10.onnx');
 const shared = resolve(sharedArg);
 const CALIB = 1000, EXT = 23.05;
+// --quick: only ours, selection by the error metric (no sensitivity evaluations)
+const QUICK = process.argv.includes('--quick'), METRIC = QUICK ? 'error' as const : 'sensitivity' as const;
 const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const calib = () => openDataset(resolve(shared, 'data/cifar10/calib.bin'), 'cifar10', { norm });
 const test = () => openDataset(resolve(shared, 'data/cifar10/test.bin'), 'cifar10', { norm });
@@ -46,7 +48,7 @@ const allPot = [
   { what: 'all PoT 5-bit, output-aware (ours, default)', flags: '--pot all', o: {} },
   { what: 'all PoT 4-bit, output-aware (ours, default)', flags: '--pot all --rounding floor', o: { rounding: 'floor' as const } },
 ];
-for (const v of allPot) {
+for (const v of allPot.filter((x) => !QUICK || x.flags === '--pot all')) {
   const t = performance.now();
   const { q } = await quantizeModel(model, calib, { ...base, pot: 'all', ...v.o });
   const seconds = (performance.now() - t) / 1000;
@@ -55,13 +57,13 @@ for (const v of allPot) {
 }
 const calibEv = await createEvaluator(await loadEvalSet(await calib(), CALIB));
 for (const [what, flags, o] of [
-  ['DoubleQExt near 23 %, sensitivity / knapsack, int8/5/4-bit, output-aware (ours, default)', '--budget P%', {}],
+  [`DoubleQExt near 23 %, ${METRIC} / knapsack, int8/5/4-bit, output-aware (ours${QUICK ? '' : ', default'})`, QUICK ? '--budget P% --metric error' : '--budget P%', {}],
 ] as const) {
   const t = performance.now();
   const ext = await prepareExt(model, calib, { ...base, ...o });
-  await measureSensitivity(ext, calibEv);
+  if (!QUICK) await measureSensitivity(ext, calibEv);
   const target = nearestAchievableSaving(ext.layers, EXT);
-  const s = await selectExt(ext, 'sensitivity', { kind: 'saving', pct: target }, 'knapsack');
+  const s = await selectExt(ext, METRIC, { kind: 'saving', pct: target }, 'knapsack');
   const seconds = (performance.now() - t) / 1000;
   rows.push({ what: `${what}: budget ${target.toFixed(2)} %`, flags: flags.replace('P', target.toFixed(2)), savingVsInt8Pct: s.savingVsInt8Pct, correct: await correctOf(s.q), seconds });
   log(`${what}: ${rows.at(-1)!.correct}/${N}`);
@@ -71,7 +73,7 @@ await testEv.close();
 
 const machine = machineStamp();
 const name = basename(modelFile, '.onnx');
-const command = `npm run bench:pot-models -- --shared ${sharedArg} --model ${modelFile}`;
+const command = `npm run bench:pot-models -- --shared ${sharedArg} --model ${modelFile}${QUICK ? ' --quick' : ''}`;
 const f2 = (x: number) => x.toFixed(2);
 const cli = `doubleq quantize ${sharedArg}/models/${modelFile} --calib ${sharedArg}/data/cifar10/calib.bin --format cifar10 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 <flags> --out m.dq`;
 mkdirSync('results', { recursive: true });
