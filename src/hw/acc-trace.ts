@@ -4,7 +4,8 @@
 // the reference's bytes (checked against the engine by bench/hw-accumulators.ts).
 
 import type { QConv, QGemm, QGraph, QParams } from '../ir/qgraph.js';
-import { clampInt, requantize } from '../quant/requant.js';
+import { requantize } from '../core/requant.js';
+import { clampInt } from '../core/rounding.js';
 import { qs8Add, qs8GlobalAvgPool, qs8MaxPool, x8StridedCopy, x8ToNchw } from '../runtime/reference/qs8-ops.js';
 import { quantizeInput } from '../runtime/edges.js';
 

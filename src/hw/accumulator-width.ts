@@ -15,6 +15,7 @@
 // format's maximum (127 for int8, 2^7 = 128 for 5-bit codes, 2^6 for 4-bit codes), K taps,
 // and a bias as large as the sum: signed width of +-2 * K * 255 * wmax.
 
+import { maxPotExponent } from '../core/pot-codec.js';
 import type { QGraph, QNode } from '../ir/qgraph.js';
 import type { WeightLayer } from './weight-memory.js';
 
@@ -84,7 +85,7 @@ export interface AccumulatorBound {
 }
 
 export function weightMax(n: WeightLayer): number {
-  return n.pot ? 2 ** (n.pot.bits === 5 ? 7 : 6) : 127;
+  return n.pot ? 2 ** maxPotExponent(n.pot.bits) : 127;
 }
 
 export function accumulatorBound(n: WeightLayer, input: Range, zx: number): AccumulatorBound {

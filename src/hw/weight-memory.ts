@@ -28,6 +28,7 @@
 // Activation tensors (golden vectors) are int8 words (width 8, two's complement), image by
 // image, each image in the engine's order: NHWC, address = (y * W + x) * C + c, or [k].
 
+import { potCode } from '../core/pot-codec.js';
 import type { QConv, QGemm } from '../ir/qgraph.js';
 
 export type WeightLayer = QConv | QGemm;
@@ -66,7 +67,15 @@ export function weightWordBits(n: WeightLayer): number {
 
 /** The weight memory in the order above: int8 bytes, or the sign + magnitude codes. */
 export function weightMemory(n: WeightLayer): Memory {
-  if (n.pot) return { kind: 'weights', width: n.pot.bits, words: Uint32Array.from(n.pot.codes), signed: false };
+  if (n.pot) {
+    const bits = n.pot.bits, words = new Uint32Array(n.weights.length);
+    for (let i = 0; i < words.length; i++) {
+      const c = potCode(n.weights[i]!, bits);
+      if (c < 0) throw new RangeError(`${n.name}: weight ${i} (${n.weights[i]}) is not a ${bits}-bit power-of-two code`);
+      words[i] = c;
+    }
+    return { kind: 'weights', width: bits, words, signed: false };
+  }
   return { kind: 'weights', width: 8, words: signedWords(n.weights, 8), signed: true };
 }
 
