@@ -1,10 +1,10 @@
 // The package as npm users get it: `npm pack`, installed from the tarball into an empty project
 // (production install: dependencies only), then the CLI demo and the library example run there.
 
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/onnx-builder.js';
 import { spawnAsync } from '../helpers/spawn.js';
 
@@ -29,6 +29,8 @@ beforeAll(async () => {
   const inst = await spawnAsync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=dev', tarball], { cwd: proj, timeoutMs: 600_000 });
   expect(inst.code, inst.err).toBe(0);
 }, 900_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm pack, installed in an empty project', () => {
   it('installs only the run-time dependencies', () => {
