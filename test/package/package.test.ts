@@ -47,9 +47,9 @@ describe('npm pack, installed in an empty project', () => {
     const j = JSON.parse(r.out);
     expect(j.rows.map((x: { model: string }) => x.model)).toEqual(['float32', 'int8', 'doubleqext', 'doubleq']);
     expect(j.rows[0].correct).toBe(1954);
-    console.log(`demo in the installed package: ${r.seconds.toFixed(1)} s wall (demo's own ${j.seconds.toFixed(1)} s)`);
-    // the demo's own clock (wall time also counts node start-up and npx, and other load on a shared machine)
-    expect(j.seconds).toBeLessThan(30);
+    console.log(`demo in the installed package: ${r.seconds.toFixed(1)} s wall with npx, demo's own ${j.seconds.toFixed(1)} s wall, ${j.cpuSeconds.toFixed(1)} s CPU`);
+    // CPU time, the whole process: wall time on a machine shared with other jobs measures them too
+    expect(j.cpuSeconds).toBeLessThan(30);
   });
 
   it('the library example runs there', async () => {
