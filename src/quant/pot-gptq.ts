@@ -34,7 +34,7 @@ import type { PotWeights, QGraph, QNode } from '../ir/qgraph.js';
 import { f32, type Tensor } from '../ir/tensor.js';
 import { F32Executor } from '../runtime/f32-executor.js';
 import type { FloatModel } from '../runtime/float-model.js';
-import type { Engine } from '../runtime/kernels.js';
+import type { Engine } from '../engine/engine.js';
 import { CalibrationError } from './observers.js';
 import { inverseUpperFactor } from './pot-linalg.js';
 import { channelRequant } from './quantize-int8.js';

@@ -12,7 +12,7 @@ import { inverseUpperFactor } from '../../../src/quant/pot-linalg.js';
 import { layerFloatWeights } from '../../../src/quant/quantize-int8.js';
 import { decodePot, potCode } from '../../../src/core/pot-codec.js';
 import { resolveLayers } from '../../../src/quant/quantize-pot.js';
-import type { Engine } from '../../../src/runtime/kernels.js';
+import type { Engine } from '../../../src/engine/engine.js';
 import { QExecutor } from '../../../src/runtime/q-executor.js';
 import { runQReference } from '../../../src/runtime/reference/q-reference-executor.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
