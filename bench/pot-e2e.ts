@@ -49,6 +49,7 @@ const CONTENDERS: Contender[] = [
   { name: 'all PoT floor 4-bit, compact (codes)', q: q4, opts: { weights: 'compact' } },
   { name: 'mixed (every other layer PoT), compact', q: mixed, opts: { weights: 'compact' } },
   { name: 'mixed (every other layer PoT), fast', q: mixed, opts: { weights: 'fast' } },
+  { name: '8-bit, fast (= int16 resident)', q: q8, opts: { weights: 'fast' } },
 ];
 
 const load0 = loadavg();

@@ -20,7 +20,7 @@ import { packQc8w, tileRows } from './pack-qc8w.js';
  * the int8 kernels on resident int16 decoded weights ('int8').
  */
 export type PotKernels = 'codes' | 'shift-add' | 'int8';
-/** The resident weight form: compact = 'codes', fast = 'shift-add' for power-of-two layers. */
+/** The resident weight form: compact = int8 at 1 B/weight and PoT as 'codes'; fast = int8 as int16 and PoT as 'shift-add'. */
 export type WeightForm = 'compact' | 'fast';
 export const DEFAULT_WEIGHT_FORM: WeightForm = 'compact';
 export const potKernelsOf = (w: WeightForm): PotKernels => (w === 'fast' ? 'shift-add' : 'codes');

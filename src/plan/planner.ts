@@ -107,6 +107,8 @@ export function planArena(q: QGraph, batch: number): Pick<Plan, 'batch' | 'input
 
 export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
   const potKernels = opts.potKernels ?? potKernelsOf(opts.weights ?? DEFAULT_WEIGHT_FORM);
+  // fast: every layer in its fastest measured form (int8 as int16, PoT as shift-add tap lists)
+  const int8Form = opts.int8Form ?? ((opts.weights ?? DEFAULT_WEIGHT_FORM) === 'fast' ? 'int16' : undefined);
   const arena = planArena(q, batch);
   const off = (name: string) => arena.bufferOf.get(name)!.offset;
   const qp = (name: string) => {
@@ -117,7 +119,7 @@ export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
   const steps: Step[] = [];
   let weightBytes = 0, constantBytes = 0, scratchBytes = 0, unpackBytes = 0;
   for (const node of q.nodes) {
-    const s = layerStep(node, qp, potKernels, opts.int8Form);
+    const s = layerStep(node, qp, potKernels, int8Form);
     if (s === null) continue;
     const weights = s.packed === null ? null : { offset: weightBytes, bytes: s.packed.length };
     if (s.packed !== null) weightBytes = alignUp(weightBytes + s.packed.length);
