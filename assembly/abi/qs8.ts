@@ -26,14 +26,26 @@ export const ROW_BUFFER_SLACK: i32 = 16;
 //   │   32 │ mult  i32 x 4                                                                │
 //   │   48 │ shift i32 x 4  (32 for channels past mg, whose mult and bias are 0)          │
 //   │   64 │ round i64 x 4: 2^(shift - 1) (read by the SIMD requantization only)           │
-//   │   96 │ chunk 0: w[ch0][k 0..7] w[ch1][k 0..7] w[ch2][k 0..7] w[ch3][k 0..7]  (i16)   │
-//   │  160 │ chunk 1: k 8..15 ...                                                         │
-//   │  ... │ kPad / 8 chunks of 64 bytes                                                  │
+//   │   96 │ chunk 0: w[ch0][k 0..7] w[ch1][k 0..7] w[ch2][k 0..7] w[ch3][k 0..7]         │
+//   │  +32W│ chunk 1: k 8..15 ...                                                         │
+//   │  ... │ kPad / 8 chunks of 32 * W bytes                                              │
 //   └──────┴─────────────────────────────────────────────────────────────────────────────┘
-//   block stride = 96 + kPad * NR * 2 bytes; channels past mg and k >= K hold weight 0.
+//   W = wBytes: 1 (int8 weights, widened to int16 in the kernel's loop) or 2 (int16: the
+//   decoded power-of-two weights, which reach +-128). Block stride = 96 + kPad * NR * W bytes;
+//   channels past mg and k >= K hold weight 0.
 //   bias'[ch] = bias[ch] - zx * sum_k w[ch][k], so that padding pixels may hold zx (they then
 //   contribute (zx - zx) * w = 0) and the kernels never subtract the input zero point.
 //   k = (ky * kw + kx) * (c / group) + ci, the OHWI order of QConv.weights.
+//
+// Power-of-two codes (codeBits 4 or 5): the same blocks with the weights replaced by codes in
+// the same order (weight i of the block's kPad * NR), which the kernel first unpacks into int16
+// blocks (W = 2) at `unpacked`, once per call (qs8_pot_unpack, kernels/qs8-pot-unpack):
+//   codeBits 4: nibble i = the 4-bit code (bit 3 sign, bits 0-2 exponent + 1, 0 = zero), two
+//               per byte (weight 2j in the low nibble of byte j): kPad * NR / 2 bytes;
+//   codeBits 5: nibble i = the magnitude field (exponent + 1, 0 = zero; 0..8), then a sign
+//               plane of kPad * NR bits (bit i % 8 of byte i / 8 set = negative): kPad * NR * 5 / 8 bytes.
+//   codeBits 8: plain int8 weights (the W = 1 layout), sign-extended into `unpacked` per call.
+//   Block stride = 96 + kPad * NR * codeBits / 8 bytes.
 //
 // Row buffer (in `scratch`): tileP rows of kPad int16 each. QConv: an im2col row per output
 // pixel, row[k] = x[iy][ix][g * cg + ci], or zx where the window leaves the image; QGemm:
@@ -72,8 +84,11 @@ export const ROW_BUFFER_SLACK: i32 = 16;
 //  │  92 │ zy        │ i32  │ output zero point                                       │
 //  │  96 │ qmin      │ i32  │ output clamp, -128 <= qmin <= qmax <= 127               │
 //  │ 100 │ qmax      │ i32  │                                                         │
+//  │ 104 │ wBytes    │ i32  │ bytes per weight in `packed`: 1 or 2 (ignored for codes)│
+//  │ 108 │ codeBits  │ i32  │ 0: weights used in place; 4, 5: PoT codes; 8: int8, unpacked │
+//  │ 112 │ unpacked  │ ptr  │ codes only: >= group * blocks * (96 + kPad * NR * 2) B  │
 //  ╘═════╧═══════════╧══════╧════════════════════════════════════════════════════════╛
-//  sizeof = 104
+//  sizeof = 116
 @unmanaged
 export class Qs8Qc8wConv2dParams {
   input: usize;
@@ -102,6 +117,9 @@ export class Qs8Qc8wConv2dParams {
   zy: i32;
   qmin: i32;
   qmax: i32;
+  wBytes: i32;
+  codeBits: i32;
+  unpacked: usize;
 }
 
 // Qs8Qc8wGemmParams: QGemm over a batch: y[n][m] = requant(bias'[m] + sum_k x[n][k] * w[m][k]).
@@ -120,8 +138,11 @@ export class Qs8Qc8wConv2dParams {
 //  │  36 │ zy      │ i32  │ output zero point                                         │
 //  │  40 │ qmin    │ i32  │                                                           │
 //  │  44 │ qmax    │ i32  │                                                           │
+//  │  48 │ wBytes  │ i32  │ as Qs8Qc8wConv2dParams                                    │
+//  │  52 │ codeBits│ i32  │                                                           │
+//  │  56 │ unpacked│ ptr  │                                                           │
 //  ╘═════╧═════════╧══════╧══════════════════════════════════════════════════════════╛
-//  sizeof = 48
+//  sizeof = 60
 @unmanaged
 export class Qs8Qc8wGemmParams {
   input: usize;
@@ -136,6 +157,9 @@ export class Qs8Qc8wGemmParams {
   zy: i32;
   qmin: i32;
   qmax: i32;
+  wBytes: i32;
+  codeBits: i32;
+  unpacked: usize;
 }
 
 // Qs8VaddParams: QAdd, elementwise over `count` elements:

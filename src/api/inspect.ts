@@ -4,7 +4,6 @@
 
 import type { QGraph, QNode } from '../ir/qgraph.js';
 import { memoryReport, type WeightFormat } from '../plan/memory-report.js';
-import { plan } from '../plan/planner.js';
 import type { Model } from './model.js';
 
 export interface LayerMemoryRow {
@@ -29,7 +28,7 @@ export interface MemoryTable {
     savingVsInt8Pct: number;
     /** the whole file (.dq, or the .onnx for a float model) */
     fileBytes: number;
-    /** packed layers + the largest layer scratch + the activation arena at batch 1; null for a float model */
+    /** wasm memory the integer executor holds at batch 1 (weights, constants, scratch, arena: src/plan/memory-report.ts runtimeBytes); null for a float model */
     residentBytes: number | null;
     /** activation arena of the integer executor at batch 1; null for a float model */
     arenaBytes: number | null;
@@ -41,12 +40,6 @@ const pad = (b: number) => Math.ceil(b / 16) * 16;
 function layerFileBytes(n: Extract<QNode, { op: 'conv' | 'gemm' }>): number {
   const w = n.pot ? Math.ceil((n.weights.length * n.pot.bits) / 8) : n.weights.length;
   return pad(w) + pad(4 * n.bias.length) + pad(4 * n.weightScale.length) + pad(4 * n.requant.mult.length) + pad(4 * n.requant.shift.length);
-}
-
-/** Each layer's packed bytes and the shared scratch, from the executor's own plan (src/plan/planner.ts). */
-function residentBytes(q: QGraph): { layers: Map<string, number>; scratch: number } {
-  const p = plan(q, 1);
-  return { layers: new Map(p.steps.filter((s) => s.weights).map((s) => [s.node.name, s.weights!.bytes])), scratch: p.scratchBytes };
 }
 
 export async function inspect(model: Model): Promise<MemoryTable> {
@@ -61,15 +54,13 @@ export async function inspect(model: Model): Promise<MemoryTable> {
   }
   const q = model.q;
   const mem = memoryReport(q);
-  const res = residentBytes(q);
   const nodes = new Map(q.nodes.map((n) => [n.name, n]));
   const layers = mem.layers.map((l): LayerMemoryRow => ({
     name: l.name, op: l.op, format: l.format, weights: l.weights, kernelBits: l.weightBits,
-    fileBytes: layerFileBytes(nodes.get(l.name) as Extract<QNode, { op: 'conv' | 'gemm' }>), residentBytes: res.layers.get(l.name)!,
+    fileBytes: layerFileBytes(nodes.get(l.name) as Extract<QNode, { op: 'conv' | 'gemm' }>), residentBytes: l.residentWeightBytes + l.residentConstantBytes,
   }));
-  const packed = layers.reduce((s, l) => s + l.residentBytes!, 0);
   return {
     kind: 'quantized', layers,
-    totals: { kernelBits: mem.kernelWeightBits, savingVsInt8Pct: mem.savingVsInt8Pct, fileBytes: mem.wholeModel.total, residentBytes: packed + res.scratch + mem.arenaBytes, arenaBytes: mem.arenaBytes },
+    totals: { kernelBits: mem.kernelWeightBits, savingVsInt8Pct: mem.savingVsInt8Pct, fileBytes: mem.wholeModel.total, residentBytes: mem.runtimeBytes.total, arenaBytes: mem.arenaBytes },
   };
 }

@@ -119,6 +119,7 @@ export class Engine {
       if (!Number.isInteger(x) || x < lo || x > hi) throw new Error(`${op}: ${field} must be an integer in [${lo}, ${hi}], got ${x}`);
     }
     if ('qmin' in v && v.qmin! > v.qmax!) throw new Error(`${op}: qmin ${v.qmin} > qmax ${v.qmax}`);
+    if ('codeBits' in v && ![0, 4, 5, 8].includes(v.codeBits!)) throw new Error(`${op}: codeBits must be 0, 4, 5 or 8, got ${v.codeBits}`);
     const b = (spec.buffers as (q: Record<string, number>) => Buffers)(v);
     for (const [field, bytes] of b.reads) this.checkRange(op, field, v[field]!, bytes);
     for (const [field, bytes] of b.writes) this.checkRange(op, field, v[field]!, bytes);

@@ -5,9 +5,22 @@
 import { MULT_MAX, MULT_MIN, SHIFT_MAX, SHIFT_MIN } from '../core/fixed-point.js';
 import { ABI_CONSTANTS as C, type AbiStructName, type ParamsOf } from './abi.js';
 
-/** Bytes a qc8w kernel's packed blocks take: per group ceil(mg / NR) blocks (assembly/abi/qs8.ts). */
-export function qc8wPackedBytes(groups: number, mg: number, kPad: number): number {
-  return groups * Math.ceil(mg / C.QS8_GEMM_NR) * (C.QS8_BLOCK_HEADER_BYTES + kPad * C.QS8_GEMM_NR * 2);
+/** Bytes of one qc8w block: the header and kPad * NR weights of `wBytes` each (assembly/abi/qs8.ts). */
+export function qc8wBlockBytes(kPad: number, wBytes: number): number {
+  return C.QS8_BLOCK_HEADER_BYTES + kPad * C.QS8_GEMM_NR * wBytes;
+}
+/** Bytes of one block of power-of-two codes (4 or 5 bits per weight). */
+export function potCodeBlockBytes(kPad: number, bits: number): number {
+  return C.QS8_BLOCK_HEADER_BYTES + (kPad * C.QS8_GEMM_NR * bits) / 8;
+}
+/** Bytes a qc8w kernel's packed blocks take: per group ceil(mg / NR) blocks; codeBits 0 = weights of wBytes each. */
+export function qc8wPackedBytes(groups: number, mg: number, kPad: number, wBytes: number, codeBits = 0): number {
+  const blocks = groups * Math.ceil(mg / C.QS8_GEMM_NR);
+  return blocks * (codeBits === 0 ? qc8wBlockBytes(kPad, wBytes) : potCodeBlockBytes(kPad, codeBits));
+}
+/** Bytes the unpacked int16 blocks of a code-packed layer take (the `unpacked` region). */
+export function qc8wUnpackedBytes(groups: number, mg: number, kPad: number): number {
+  return groups * Math.ceil(mg / C.QS8_GEMM_NR) * qc8wBlockBytes(kPad, 2);
 }
 /** Row buffer of the qc8w conv / gemm kernels: tileP rows of kPad int16, plus the gather slack. */
 export function qc8wScratchBytes(tileP: number, kPad: number): number {
@@ -39,6 +52,9 @@ export interface KernelSpec<S extends AbiStructName> {
 }
 
 const I8: [number, number] = [-128, 127];
+/** The unpacked-weights region a code-packed layer writes (none for plain weights). */
+const unpacked = (codeBits: number, bytes: number): [string, number][] => (codeBits === 0 ? [] : [['unpacked', bytes]]);
+const WEIGHT_FORM: [string, number, number][] = [['wBytes', 1, 2], ['codeBits', 0, 8]];
 const clampRanges = (...fields: string[]): [string, number, number][] => fields.map((f) => [f, ...I8]);
 
 export const KERNELS = {
@@ -52,17 +68,18 @@ export const KERNELS = {
     },
   },
   'qs8-qc8w-conv2d': {
-    struct: 'Qs8Qc8wConv2dParams', fn: 'qs8_qc8w_conv2d_minmax', batchField: 'n', ranges: clampRanges('zx', 'zy', 'qmin', 'qmax'),
+    struct: 'Qs8Qc8wConv2dParams', fn: 'qs8_qc8w_conv2d_minmax', batchField: 'n', ranges: [...clampRanges('zx', 'zy', 'qmin', 'qmax'), ...WEIGHT_FORM],
     buffers: (p: ParamsOf<'Qs8Qc8wConv2dParams'>) => ({
-      reads: [['input', p.n * p.h * p.w * p.c], ['packed', qc8wPackedBytes(p.group, p.m / p.group, p.kPad)]],
-      writes: [['output', p.n * p.oh * p.ow * p.m]], scratch: qc8wScratchBytes(p.tileP, p.kPad),
+      reads: [['input', p.n * p.h * p.w * p.c], ['packed', qc8wPackedBytes(p.group, p.m / p.group, p.kPad, p.wBytes, p.codeBits)]],
+      writes: [['output', p.n * p.oh * p.ow * p.m], ...unpacked(p.codeBits, qc8wUnpackedBytes(p.group, p.m / p.group, p.kPad))],
+      scratch: qc8wScratchBytes(p.tileP, p.kPad),
     }),
   },
   'qs8-qc8w-gemm': {
-    struct: 'Qs8Qc8wGemmParams', fn: 'qs8_qc8w_gemm_minmax', batchField: 'n', ranges: clampRanges('zy', 'qmin', 'qmax'),
+    struct: 'Qs8Qc8wGemmParams', fn: 'qs8_qc8w_gemm_minmax', batchField: 'n', ranges: [...clampRanges('zy', 'qmin', 'qmax'), ...WEIGHT_FORM],
     buffers: (p: ParamsOf<'Qs8Qc8wGemmParams'>) => ({
-      reads: [['input', p.n * p.k], ['packed', qc8wPackedBytes(1, p.m, p.kPad)]],
-      writes: [['output', p.n * p.m]], scratch: qc8wScratchBytes(p.tileP, p.kPad),
+      reads: [['input', p.n * p.k], ['packed', qc8wPackedBytes(1, p.m, p.kPad, p.wBytes, p.codeBits)]],
+      writes: [['output', p.n * p.m], ...unpacked(p.codeBits, qc8wUnpackedBytes(1, p.m, p.kPad))], scratch: qc8wScratchBytes(p.tileP, p.kPad),
     }),
   },
   'qs8-potw-conv2d': {

@@ -1,17 +1,37 @@
-// One QNode -> the kernel call that computes it: the kernel (chosen here, once: int8 or
-// shift-add for power-of-two layers), its packed weights and every params field except the
-// pointers (bound by the executor) and the batch. All IR-level validation of a layer is here.
+// One QNode -> the kernel call that computes it: the kernel and weight form (chosen here, once),
+// its packed weights and every params field except the pointers (bound by the executor) and
+// the batch. All IR-level validation of a layer is here.
+// Weight forms: int8 layers resident as int8 (1 byte per weight: Int8Form); power-of-two layers
+// as 4/5-bit codes unpacked per call into scratch ('codes', the compact default), as shift-add
+// tap lists ('shift-add', the fast form), or as int16 decoded weights ('int8').
 
 import { checkFixedPoint } from '../core/fixed-point.js';
 import { ABI_CONSTANTS } from '../engine/abi.js';
 import { checkInt, validateWindow } from '../engine/conv-geometry.js';
-import { potwScratchBytes, qc8wScratchBytes, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
+import { potwScratchBytes, qc8wScratchBytes, qc8wUnpackedBytes, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
 import type { QConv, QGemm, QNode, QParams, QStridedCopy } from '../ir/qgraph.js';
+import { packPotCodes } from './pack-potc.js';
 import { packPotw, potWeightExponents, potwConvLayout } from './pack-potw.js';
 import { packQc8w, tileRows } from './pack-qc8w.js';
 
-/** How power-of-two layers run: the shift-add kernels (default) or the int8 kernels on the decoded weights (same bytes). */
-export type PotKernels = 'shift-add' | 'int8';
+/**
+ * How power-of-two layers run (same bytes out): the int8 kernels on codes unpacked per call
+ * ('codes', resident at the code width), the shift-add kernels on tap lists ('shift-add'), or
+ * the int8 kernels on resident int16 decoded weights ('int8').
+ */
+export type PotKernels = 'codes' | 'shift-add' | 'int8';
+/** The resident weight form: compact = int8 at 1 B/weight and PoT as 'codes'; fast = int8 as int16 and PoT as 'shift-add'. */
+export type WeightForm = 'compact' | 'fast';
+export const DEFAULT_WEIGHT_FORM: WeightForm = 'compact';
+export const potKernelsOf = (w: WeightForm): PotKernels => (w === 'fast' ? 'shift-add' : 'codes');
+/**
+ * int8 layers: resident as int8 and sign-extended per call into the shared unpack scratch
+ * before the int16 kernel ('unpack', the default: measured fastest, bench/results/pot-e2e.md),
+ * resident as int8 and widened in the kernel's loop ('widen'), or resident as int16 ('int16',
+ * the layout before issue 10).
+ */
+export type Int8Form = 'unpack' | 'widen' | 'int16';
+export const DEFAULT_INT8_FORM: Int8Form = 'unpack';
 
 export interface LayerStep<K extends KernelName = KernelName> {
   kernel: K;
@@ -24,6 +44,8 @@ export interface LayerStep<K extends KernelName = KernelName> {
   /** bytes of `packed` that are per-channel constants (headers) rather than weights */
   constantBytes: number;
   scratchBytes: number;
+  /** bytes of the unpacked int16 weights the kernel writes first (code-packed layers), else 0 */
+  unpackBytes: number;
   /** value of the batch field per image (elementwise kernels count elements) */
   perImage: number;
 }
@@ -52,8 +74,25 @@ function checkWeightLayer(op: string, node: QConv | QGemm, m: number, k: number)
 }
 
 const CONV_PTRS = { input: 0, packed: 0, output: 0, scratch: 0, n: 1 };
+const NO_CODES = { codeBits: 0, unpacked: 0 };
 
-function convStep(node: QConv, xq: QParams, yq: QParams, potKernels: PotKernels): LayerStep {
+/** The int8-kernel weight fields and packed bytes of a layer, in the form the options pick. */
+function qc8wForm(op: string, node: QConv | QGemm, groups: number, mg: number, k: number, zx: number, potKernels: PotKernels, int8Form: Int8Form) {
+  const { mult, shift } = node.requant;
+  const pot = node.pot !== undefined;
+  const unpack = pot ? potKernels === 'codes' : int8Form === 'unpack';
+  const wBytes = pot || int8Form === 'int16' ? 2 : 1; // decoded PoT weights reach +-128
+  const p = packQc8w(node.weights, node.bias, mult, shift, groups, mg, k, zx, wBytes);
+  if (!unpack) return { p, packed: p.bytes, fields: { wBytes, ...NO_CODES }, unpackBytes: 0 };
+  const unpackBytes = qc8wUnpackedBytes(groups, mg, p.kPad);
+  if (!pot) return { p, packed: p.bytes, fields: { wBytes: 2, codeBits: 8, unpacked: 0 }, unpackBytes };
+  const bits = node.pot!.bits;
+  if (bits !== 4 && bits !== 5) fail(op, `pot.bits must be 4 or 5, got ${bits}`);
+  const packed = packPotCodes(op, p.bytes, p.blocks, p.kPad, bits);
+  return { p, packed, fields: { wBytes: 2, codeBits: bits, unpacked: 0 }, unpackBytes };
+}
+
+function convStep(node: QConv, xq: QParams, yq: QParams, potKernels: PotKernels, int8Form: Int8Form): LayerStep {
   const op = `plan(${node.name})`;
   const g = node.geometry;
   validateWindow(op, g);
@@ -71,15 +110,16 @@ function convStep(node: QConv, xq: QParams, yq: QParams, potKernels: PotKernels)
     const { rowOf, kPad, lPad, hp, wp } = potwConvLayout(g);
     const p = packPotw(exp, neg, node.bias, mult, shift, g.group, mg, k, xq.zeroPoint, rowOf);
     const params: KernelParams<'qs8-potw-conv2d'> = { ...CONV_PTRS, ...geo, kPad, lPad, hp, wp };
-    return { kernel: 'qs8-potw-conv2d', params, inputFields: ['input'], packed: p.bytes, constantBytes: p.constantBytes, scratchBytes: potwScratchBytes(kPad, hp * wp * g.c), perImage: 1 };
+    return { kernel: 'qs8-potw-conv2d', params, inputFields: ['input'], packed: p.bytes, constantBytes: p.constantBytes, scratchBytes: potwScratchBytes(kPad, hp * wp * g.c), unpackBytes: 0, perImage: 1 };
   }
-  const p = packQc8w(node.weights, node.bias, mult, shift, g.group, mg, k, xq.zeroPoint);
-  const tileP = tileRows(p.kPad, g.oh * g.ow);
-  const params: KernelParams<'qs8-qc8w-conv2d'> = { ...CONV_PTRS, ...geo, kPad: p.kPad, tileP };
-  return { kernel: 'qs8-qc8w-conv2d', params, inputFields: ['input'], packed: p.bytes, constantBytes: p.constantBytes, scratchBytes: qc8wScratchBytes(tileP, p.kPad), perImage: 1 };
+  if (node.pot) potWeightExponents(op, node.weights, node.pot.bits);
+  const f = qc8wForm(op, node, g.group, mg, k, xq.zeroPoint, potKernels, int8Form);
+  const tileP = tileRows(f.p.kPad, g.oh * g.ow);
+  const params: KernelParams<'qs8-qc8w-conv2d'> = { ...CONV_PTRS, ...geo, kPad: f.p.kPad, tileP, ...f.fields };
+  return { kernel: 'qs8-qc8w-conv2d', params, inputFields: ['input'], packed: f.packed, constantBytes: f.p.constantBytes, scratchBytes: qc8wScratchBytes(tileP, f.p.kPad), unpackBytes: f.unpackBytes, perImage: 1 };
 }
 
-function gemmStep(node: QGemm, xq: QParams, yq: QParams, potKernels: PotKernels): LayerStep {
+function gemmStep(node: QGemm, xq: QParams, yq: QParams, potKernels: PotKernels, int8Form: Int8Form): LayerStep {
   const op = `plan(${node.name})`;
   checkInt(op, 'k', node.k, 1, 2 ** 24);
   checkInt(op, 'm', node.m, 1, 2 ** 24);
@@ -93,12 +133,13 @@ function gemmStep(node: QGemm, xq: QParams, yq: QParams, potKernels: PotKernels)
     const kPad = Math.ceil(node.k / ABI_CONSTANTS.POTW_KR) * ABI_CONSTANTS.POTW_KR;
     const p = packPotw(exp, neg, node.bias, mult, shift, 1, node.m, node.k, xq.zeroPoint, null);
     const params: KernelParams<'qs8-potw-gemm'> = { ...base, kPad };
-    return { kernel: 'qs8-potw-gemm', params, inputFields: ['input'], packed: p.bytes, constantBytes: p.constantBytes, scratchBytes: potwScratchBytes(kPad, 0), perImage: 1 };
+    return { kernel: 'qs8-potw-gemm', params, inputFields: ['input'], packed: p.bytes, constantBytes: p.constantBytes, scratchBytes: potwScratchBytes(kPad, 0), unpackBytes: 0, perImage: 1 };
   }
-  const p = packQc8w(node.weights, node.bias, mult, shift, 1, node.m, node.k, xq.zeroPoint);
-  const tileP = tileRows(p.kPad, Number.MAX_SAFE_INTEGER);
-  const params: KernelParams<'qs8-qc8w-gemm'> = { ...base, kPad: p.kPad, tileP };
-  return { kernel: 'qs8-qc8w-gemm', params, inputFields: ['input'], packed: p.bytes, constantBytes: p.constantBytes, scratchBytes: qc8wScratchBytes(tileP, p.kPad), perImage: 1 };
+  if (node.pot) potWeightExponents(op, node.weights, node.pot.bits);
+  const f = qc8wForm(op, node, 1, node.m, node.k, xq.zeroPoint, potKernels, int8Form);
+  const tileP = tileRows(f.p.kPad, Number.MAX_SAFE_INTEGER);
+  const params: KernelParams<'qs8-qc8w-gemm'> = { ...base, kPad: f.p.kPad, tileP, ...f.fields };
+  return { kernel: 'qs8-qc8w-gemm', params, inputFields: ['input'], packed: f.packed, constantBytes: f.p.constantBytes, scratchBytes: qc8wScratchBytes(tileP, f.p.kPad), unpackBytes: f.unpackBytes, perImage: 1 };
 }
 
 function stridedCopyParams(op: string, node: QStridedCopy): KernelParams<'x8-strided-copy'> {
@@ -147,15 +188,16 @@ function stridedCopyParams(op: string, node: QStridedCopy): KernelParams<'x8-str
 }
 
 const simple = <K extends KernelName>(kernel: K, params: KernelParams<K>, inputFields: readonly string[] = ['input'], perImage = 1): LayerStep =>
-  ({ kernel, params, inputFields, packed: null, constantBytes: 0, scratchBytes: 0, perImage }) as LayerStep;
+  ({ kernel, params, inputFields, packed: null, constantBytes: 0, scratchBytes: 0, unpackBytes: 0, perImage }) as LayerStep;
 
 /** The kernel call of `node` (null for a reshape, which only renames its input). `qp`: a value's quantization. */
-export function layerStep(node: QNode, qp: (value: string) => QParams, potKernels: PotKernels = 'shift-add'): LayerStep | null {
+/** `int8Form`: how int8 layers are resident and read (default 'unpack'; see Int8Form). */
+export function layerStep(node: QNode, qp: (value: string) => QParams, potKernels: PotKernels = potKernelsOf(DEFAULT_WEIGHT_FORM), int8Form: Int8Form = DEFAULT_INT8_FORM): LayerStep | null {
   const op = `plan(${node.name})`;
   const xq = () => qp(node.inputs[0]!), yq = () => qp(node.outputs[0]!);
   switch (node.op) {
-    case 'conv': return convStep(node, xq(), yq(), potKernels);
-    case 'gemm': return gemmStep(node, xq(), yq(), potKernels);
+    case 'conv': return convStep(node, xq(), yq(), potKernels, int8Form);
+    case 'gemm': return gemmStep(node, xq(), yq(), potKernels, int8Form);
     case 'add': {
       checkInt(op, 'size', node.size, 1, 2 ** 30);
       checkClamp(op, node.qmin, node.qmax);

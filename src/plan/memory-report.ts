@@ -7,12 +7,14 @@
 //                        float32 weight scales, requantization multipliers and shifts, the graph
 //                        description (value scales and zero points, shapes) and the header;
 //                        equal to the file's size on disk by construction.
-// Plus the wasm memory the integer executor holds at batch 1 (its plan's packed weights, scratch
-// and activation arena, as allocated: src/runtime/q-executor.ts footprintOf).
+// Plus what the integer executor keeps resident in wasm memory at batch 1 (runtimeBytes): the
+// plan's packed weights and per-channel constants, its scratch and its activation arena, as the
+// engine allocates them (equal to the engine's own count: test/golden/resnet20-footprint.test.ts),
+// and per layer its resident weight bytes.
 
 import type { QGraph } from '../ir/qgraph.js';
 import { writeQModel } from '../format/qmodel.js';
-import { ALIGN, EXTRA_BYTES, plan, type Plan } from './planner.js';
+import { ALIGN, EXTRA_BYTES, plan, type Plan, type PlanOptions } from './planner.js';
 
 export type WeightFormat = 'float32' | 'int8' | 'pot';
 
@@ -25,6 +27,9 @@ export interface LayerMemory {
   /** bits of the kernel weights in the layer's actual format */
   weightBits: number;
   codeBits: number;
+  /** bytes the executor keeps for this layer's weights (as its kernel reads them) and per-channel constants */
+  residentWeightBytes: number;
+  residentConstantBytes: number;
 }
 
 export interface KernelWeightBits {
@@ -59,25 +64,42 @@ export interface MemoryReport {
   packedWeightBytes: number;
   /** of which per-channel constants (bias', requantization) */
   packedConstantBytes: number;
-  /** wasm memory the executor allocates at batch 1: weights + scratch + arena, padding included */
-  executorBytes: { weights: number; scratch: number; arena: number; total: number };
+  /** wasm memory the executor allocates at batch 1, padding included */
+  runtimeBytes: RuntimeBytes;
+}
+
+export interface RuntimeBytes {
+  /** resident kernel weights (alignment padding of the weight region included) */
+  weights: number;
+  /** per-channel constants */
+  constants: number;
+  /** row buffers / panels and unpacked weights, shared by every layer */
+  scratch: number;
+  /** activations */
+  arena: number;
+  total: number;
 }
 
 /** Bytes one engine allocation of `bytes` takes (ALIGN-aligned, + EXTRA_BYTES). */
 const allocation = (bytes: number) => Math.ceil((bytes + EXTRA_BYTES) / ALIGN) * ALIGN;
 
 /** Wasm memory an executor of `p` allocates. */
-export function executorBytes(p: Plan): MemoryReport['executorBytes'] {
-  const weights = allocation(p.weights.length), scratch = allocation(p.scratchBytes), arena = allocation(p.arenaBytes);
-  return { weights, scratch, arena, total: weights + scratch + arena };
+export function runtimeBytes(p: Plan): RuntimeBytes {
+  const packed = allocation(p.weights.length), scratch = allocation(p.scratchBytes), arena = allocation(p.arenaBytes);
+  return { weights: packed - p.constantBytes, constants: p.constantBytes, scratch, arena, total: packed + scratch + arena };
 }
 
-export function layerMemory(q: QGraph): LayerMemory[] {
+export function layerMemory(q: QGraph, p: Plan = plan(q, 1)): LayerMemory[] {
+  const steps = new Map(p.steps.map((s) => [s.node, s]));
   const out: LayerMemory[] = [];
   for (const n of q.nodes) {
     if (n.op !== 'conv' && n.op !== 'gemm') continue;
     const bits = n.pot ? n.pot.bits : 8;
-    out.push({ name: n.name, op: n.op, format: n.pot ? 'pot' : 'int8', weights: n.weights.length, weightBits: n.weights.length * bits, codeBits: bits });
+    const s = steps.get(n)!;
+    out.push({
+      name: n.name, op: n.op, format: n.pot ? 'pot' : 'int8', weights: n.weights.length, weightBits: n.weights.length * bits, codeBits: bits,
+      residentWeightBytes: s.packed!.length - s.constantBytes, residentConstantBytes: s.constantBytes,
+    });
   }
   return out;
 }
@@ -87,8 +109,10 @@ function int8Layout(q: QGraph): QGraph {
   return { ...q, nodes: q.nodes.map((n) => ((n.op === 'conv' || n.op === 'gemm') && n.pot ? { ...n, pot: undefined, weights: new Int8Array(n.weights.length) } : n)) };
 }
 
-export function memoryReport(q: QGraph, fileBytes?: Uint8Array): MemoryReport {
-  const layers = layerMemory(q);
+/** `opts`: the executor's weight form (default compact). */
+export function memoryReport(q: QGraph, fileBytes?: Uint8Array, opts: PlanOptions = {}): MemoryReport {
+  const p1 = plan(q, 1, opts);
+  const layers = layerMemory(q, p1);
   const n = layers.reduce((s, l) => s + l.weights, 0);
   const kernelWeightBits = { float32: 32 * n, int8: 8 * n, actual: layers.reduce((s, l) => s + l.weightBits, 0) };
   const file = fileBytes ?? writeQModel(q);
@@ -101,7 +125,6 @@ export function memoryReport(q: QGraph, fileBytes?: Uint8Array): MemoryReport {
     scales += pad(4 * node.weightScale.length);
     requant += pad(4 * node.requant.mult.length) + pad(4 * node.requant.shift.length);
   }
-  const p1 = plan(q, 1);
   const wholeModelInt8Bytes = layers.some((l) => l.format === 'pot') ? writeQModel(int8Layout(q)).length : file.length;
   return {
     layers,
@@ -114,6 +137,6 @@ export function memoryReport(q: QGraph, fileBytes?: Uint8Array): MemoryReport {
     arenaBytes: p1.arenaBytes,
     packedWeightBytes: p1.weights.length,
     packedConstantBytes: p1.constantBytes,
-    executorBytes: executorBytes(p1),
+    runtimeBytes: runtimeBytes(p1),
   };
 }

@@ -3,7 +3,7 @@
 // QS8_GEMM_KR. Layout: assembly/abi/qs8.ts ("Packed qc8w weights").
 
 import { ABI_CONSTANTS as C } from '../engine/abi.js';
-import { qc8wPackedBytes } from '../engine/kernel-specs.js';
+import { qc8wBlockBytes, qc8wPackedBytes } from '../engine/kernel-specs.js';
 
 /** Row-buffer tile budget (int16 rows): small enough to stay in L1 next to one weight block. */
 export const QS8_TILE_BYTES = 16 * 1024;
@@ -20,6 +20,7 @@ export interface PackedQc8w {
   kPad: number;
   /** bytes of block headers (per-channel constants), the rest are weights */
   constantBytes: number;
+  blocks: number;
 }
 
 /**
@@ -28,15 +29,15 @@ export interface PackedQc8w {
  */
 export function packQc8w(
   weights: ArrayLike<number>, bias: Int32Array, mult: ArrayLike<number>, shift: ArrayLike<number>,
-  groups: number, mg: number, k: number, zx: number,
+  groups: number, mg: number, k: number, zx: number, wBytes: 1 | 2,
 ): PackedQc8w {
   const NR = C.QS8_GEMM_NR, KR = C.QS8_GEMM_KR, HEADER = C.QS8_BLOCK_HEADER_BYTES;
   const kPad = Math.ceil(k / KR) * KR;
   const blocks = Math.ceil(mg / NR);
-  const blockBytes = HEADER + kPad * NR * 2;
-  const out = new ArrayBuffer(qc8wPackedBytes(groups, mg, kPad));
+  const blockBytes = qc8wBlockBytes(kPad, wBytes);
+  const out = new ArrayBuffer(qc8wPackedBytes(groups, mg, kPad, wBytes));
   const i32 = new Int32Array(out);
-  const i16 = new Int16Array(out);
+  const wv = wBytes === 1 ? new Int8Array(out) : new Int16Array(out);
   for (let g = 0; g < groups; g++) {
     for (let b = 0; b < blocks; b++) {
       const base = (g * blocks + b) * blockBytes;
@@ -52,7 +53,8 @@ export function packQc8w(
         for (let kk = 0; kk < k; kk++) {
           const w = weights[ch * k + kk]!;
           sum += w;
-          i16[((base + HEADER) >> 1) + (kk >> 3) * (KR * NR) + j * KR + (kk & 7)] = w;
+          if (wBytes === 1 && (w < -128 || w > 127)) throw new Error(`packQc8w: weight ${w} does not fit int8`);
+          wv[(base + HEADER) / wBytes + (kk >> 3) * (KR * NR) + j * KR + (kk & 7)] = w;
         }
         const folded = (bias[ch]! - zx * sum) | 0; // kernel sums are modulo 2^32; the true accumulator fits an i32
         i32[h + 2 * j] = folded;
@@ -65,5 +67,5 @@ export function packQc8w(
       }
     }
   }
-  return { bytes: new Uint8Array(out), kPad, constantBytes: groups * blocks * HEADER };
+  return { bytes: new Uint8Array(out), kPad, constantBytes: groups * blocks * HEADER, blocks: groups * blocks };
 }

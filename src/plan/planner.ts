@@ -9,10 +9,10 @@
 import { ALIGN, EXTRA_BYTES } from '../engine/heap.js';
 import type { KernelName } from '../engine/kernel-specs.js';
 import type { QGraph, QNode } from '../ir/qgraph.js';
-import { layerStep, type LayerStep, type PotKernels } from './layer-step.js';
+import { DEFAULT_WEIGHT_FORM, layerStep, potKernelsOf, type Int8Form, type LayerStep, type PotKernels, type WeightForm } from './layer-step.js';
 
 export { ALIGN, EXTRA_BYTES };
-export type { PotKernels };
+export type { Int8Form, PotKernels, WeightForm };
 
 export interface Buffer {
   id: number;
@@ -35,7 +35,11 @@ export interface Step<K extends KernelName = KernelName> extends LayerStep<K> {
 }
 
 export interface PlanOptions {
+  /** resident weight form (default compact); `potKernels` overrides it for power-of-two layers */
+  weights?: WeightForm;
   potKernels?: PotKernels;
+  /** how int8 layers are resident and read (src/plan/layer-step.ts Int8Form; benchmarks compare the forms in one run) */
+  int8Form?: Int8Form;
 }
 
 export interface Plan {
@@ -52,15 +56,16 @@ export interface Plan {
   weights: Uint8Array;
   /** bytes of `weights` that are per-channel constants (block / record headers) */
   constantBytes: number;
-  /** one scratch region shared by every step: the largest any step needs */
+  /** one scratch region shared by every step: the largest row buffer / panel any step needs, then (at unpackOffset) the largest unpacked weights */
   scratchBytes: number;
+  unpackOffset: number;
   potKernels: PotKernels;
 }
 
 const alignUp = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
 
-export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
-  const potKernels = opts.potKernels ?? 'shift-add';
+/** The activation arena alone (shapes only: no weights are packed or validated). */
+export function planArena(q: QGraph, batch: number): Pick<Plan, 'batch' | 'input' | 'outputs' | 'buffers' | 'bufferOf' | 'arenaBytes'> {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`plan: batch must be a positive integer, got ${batch}`);
   const bufferOf = new Map<string, Buffer>();
   const buffers: Buffer[] = [];
@@ -97,26 +102,36 @@ export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
   }
   const arenaBytes = buffers.reduce((m, b) => Math.max(m, b.offset + b.size), 0);
   const off = (name: string) => bufferOf.get(name)!.offset;
+  return { batch, input: off(q.input.quantized), outputs: q.outputs.map((o) => off(o.quantized)), buffers, bufferOf, arenaBytes };
+}
+
+export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
+  const potKernels = opts.potKernels ?? potKernelsOf(opts.weights ?? DEFAULT_WEIGHT_FORM);
+  // fast: every layer in its fastest measured form (int8 as int16, PoT as shift-add tap lists)
+  const int8Form = opts.int8Form ?? ((opts.weights ?? DEFAULT_WEIGHT_FORM) === 'fast' ? 'int16' : undefined);
+  const arena = planArena(q, batch);
+  const off = (name: string) => arena.bufferOf.get(name)!.offset;
   const qp = (name: string) => {
     const v = q.values.get(name);
     if (!v) throw new Error(`plan: value '${name}' has no quantization parameters`);
     return v.q;
   };
   const steps: Step[] = [];
-  let weightBytes = 0, constantBytes = 0, scratchBytes = 0;
+  let weightBytes = 0, constantBytes = 0, scratchBytes = 0, unpackBytes = 0;
   for (const node of q.nodes) {
-    const s = layerStep(node, qp, potKernels);
+    const s = layerStep(node, qp, potKernels, int8Form);
     if (s === null) continue;
     const weights = s.packed === null ? null : { offset: weightBytes, bytes: s.packed.length };
     if (s.packed !== null) weightBytes = alignUp(weightBytes + s.packed.length);
     constantBytes += s.constantBytes;
     scratchBytes = Math.max(scratchBytes, s.scratchBytes);
+    unpackBytes = Math.max(unpackBytes, s.unpackBytes);
     steps.push({ ...s, node, inputs: node.inputs.map(off), output: off(node.outputs[0]!), weights });
   }
   const blob = new Uint8Array(weightBytes);
   for (const s of steps) if (s.weights) blob.set(s.packed!, s.weights.offset);
   return {
-    batch, steps, input: off(q.input.quantized), outputs: q.outputs.map((o) => off(o.quantized)), buffers, bufferOf, arenaBytes,
-    weights: blob, constantBytes, scratchBytes, potKernels,
+    ...arena, steps,
+    weights: blob, constantBytes, scratchBytes: unpackBytes === 0 ? scratchBytes : alignUp(scratchBytes) + unpackBytes, unpackOffset: alignUp(scratchBytes), potKernels,
   };
 }

@@ -12,12 +12,14 @@ export interface BoundCall {
   perImage: number;
 }
 
-export function bindCall(s: LayerStep, inputs: readonly number[], output: number, packed: number, scratch: number, n: number): BoundCall {
+/** `unpacked`: where a code-packed layer's kernel unpacks its weights (a part of scratch after the row buffer). */
+export function bindCall(s: LayerStep, inputs: readonly number[], output: number, packed: number, scratch: number, n: number, unpacked = 0): BoundCall {
   const p: Record<string, number> = { ...(s.params as Record<string, number>) };
   s.inputFields.forEach((f, i) => (p[f] = inputs[i]!));
   p.output = output;
   if ('packed' in p) p.packed = packed;
   if ('scratch' in p) p.scratch = scratch;
+  if ('unpacked' in p && p.codeBits !== 0) p.unpacked = unpacked;
   const batchField = KERNELS[s.kernel].batchField;
   p[batchField] = n * s.perImage;
   return { kernel: s.kernel, params: p as KernelParams<KernelName>, batchField, perImage: s.perImage };

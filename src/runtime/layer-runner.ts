@@ -3,7 +3,7 @@
 
 import type { Engine } from '../engine/engine.js';
 import type { QNode, QValue } from '../ir/qgraph.js';
-import { layerStep, type LayerStep, type PotKernels } from '../plan/layer-step.js';
+import { layerStep, type Int8Form, type LayerStep, type PotKernels } from '../plan/layer-step.js';
 import { bindCall, type BoundCall } from './bind.js';
 
 export class LayerRunner {
@@ -15,23 +15,24 @@ export class LayerRunner {
   private readonly call: BoundCall;
 
   /** `values`: shape and quantization of the node's inputs and output; `n`: batch. */
-  constructor(private readonly engine: Engine, readonly node: QNode, values: ReadonlyMap<string, QValue>, readonly n: number, potKernels: PotKernels = 'shift-add') {
+  constructor(private readonly engine: Engine, readonly node: QNode, values: ReadonlyMap<string, QValue>, readonly n: number, potKernels: PotKernels = 'codes', int8Form?: Int8Form) {
     const value = (name: string) => {
       const v = values.get(name);
       if (!v) throw new Error(`LayerRunner: no value '${name}'`);
       return v;
     };
-    const step = layerStep(node, (name) => value(name).q, potKernels);
+    const step = layerStep(node, (name) => value(name).q, potKernels, int8Form);
     if (step === null) throw new Error(`LayerRunner: ${node.op} runs no kernel`);
     this.step = step;
     const bytes = (name: string) => n * value(name).shape.reduce((p, d) => p * d, 1);
     const packed = engine.alloc(step.packed?.length ?? 0);
     if (step.packed) engine.write(packed, step.packed);
     const scratch = engine.alloc(step.scratchBytes);
+    const unpacked = engine.alloc(step.unpackBytes);
     this.inputs = node.inputs.map((name) => engine.alloc(bytes(name)));
     this.outputBytes = bytes(node.outputs[0]!);
     this.output = engine.alloc(this.outputBytes);
-    this.call = bindCall(step, this.inputs, this.output, packed, scratch, n);
+    this.call = bindCall(step, this.inputs, this.output, packed, scratch, n, unpacked);
   }
 
   /** Runs the layer on `inputs` (int8, one array per node input) and returns a copy of its output. */

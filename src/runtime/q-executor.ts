@@ -7,20 +7,24 @@
 
 import type { Engine } from '../engine/engine.js';
 import type { QGraph, QParams } from '../ir/qgraph.js';
-import { executorBytes } from '../plan/memory-report.js';
-import { plan, type Plan, type PotKernels, type Step } from '../plan/planner.js';
+import { runtimeBytes, type RuntimeBytes } from '../plan/memory-report.js';
+import { plan, type Int8Form, type Plan, type PotKernels, type Step, type WeightForm } from '../plan/planner.js';
 import { bindCall, type BoundCall } from './bind.js';
 import { dequantizeOutput, quantizeInput } from './edges.js';
 
 export interface QExecutorOptions {
-  /** Power-of-two layers on the shift-add kernels (default) or on the int8 kernels with decoded weights (same bytes). */
+  /** Resident weights: 'compact' (default: int8 at one byte, power-of-two at the code width) or 'fast' (power-of-two as shift-add tap lists). */
+  weights?: WeightForm;
+  /** Overrides `weights` for power-of-two layers (src/plan/layer-step.ts PotKernels); same bytes out. */
   potKernels?: PotKernels;
+  /** how int8 layers are resident and read (default 'unpack'; same bytes out; for speed comparisons) */
+  int8Form?: Int8Form;
 }
 
 export class QExecutor {
   readonly plan: Plan;
-  /** wasm memory this executor allocated (equal to the memory report's executorBytes) */
-  readonly footprint: ReturnType<typeof executorBytes>;
+  /** wasm memory this executor allocated (equal to the memory report's runtimeBytes) */
+  readonly footprint: RuntimeBytes;
   private readonly arena: number;
   private readonly calls: BoundCall[];
   private readonly outputs: Float32Array[];
@@ -28,14 +32,14 @@ export class QExecutor {
   private readonly views = new Map<number, Float32Array[]>();
 
   constructor(readonly q: QGraph, private readonly engine: Engine, readonly maxBatch = 1, opts: QExecutorOptions = {}) {
-    this.plan = plan(q, maxBatch, { potKernels: opts.potKernels });
-    this.footprint = executorBytes(this.plan);
+    this.plan = plan(q, maxBatch, opts);
+    this.footprint = runtimeBytes(this.plan);
     const weights = engine.alloc(this.plan.weights.length);
     engine.write(weights, this.plan.weights);
     const scratch = engine.alloc(this.plan.scratchBytes);
     this.arena = engine.alloc(this.plan.arenaBytes);
     const a = this.arena;
-    this.calls = this.plan.steps.map((s) => bindCall(s, s.inputs.map((o) => a + o), a + s.output, weights + (s.weights?.offset ?? 0), scratch, maxBatch));
+    this.calls = this.plan.steps.map((s) => bindCall(s, s.inputs.map((o) => a + o), a + s.output, weights + (s.weights?.offset ?? 0), scratch, maxBatch, scratch + this.plan.unpackOffset));
     this.outputs = q.outputs.map((o) => new Float32Array(maxBatch * o.shape.reduce((p, d) => p * d, 1)));
   }
 

@@ -14,7 +14,7 @@ import { writeQModel } from '../../src/format/qmodel.js';
 import type { QGraph } from '../../src/ir/qgraph.js';
 import { quantizePot, resolveLayers } from '../../src/quant/quantize-pot.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { QExecutor } from '../../src/runtime/q-executor.js';
+import { QExecutor, type QExecutorOptions } from '../../src/runtime/q-executor.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
 import { cifarImages, quantizedResnet20 } from '../helpers/resnet.js';
 
@@ -67,17 +67,21 @@ beforeAll(async () => {
 });
 
 describe('ResNet-20 golden hashes (outputs and files unchanged since 2f515a1)', () => {
-  it('every model, scalar and SIMD: same .dq bytes, same int8 and float outputs', () => {
+  it('every model, scalar and SIMD, every weight form: same .dq bytes, same int8 and float outputs', () => {
     const table: Record<string, { file: string; int8: string; float: string }> = {};
     for (const [name, q] of models) {
       const got: { file: string; int8: string; float: string }[] = [];
+      // every weight form (issue 10): int8 layers unpacked / widened / int16, PoT layers as codes / shift-add / int16
+      const forms: QExecutorOptions[] = [{}, { int8Form: 'widen', potKernels: 'shift-add' }, { int8Form: 'int16', potKernels: 'int8' }];
       for (const engine of [scalar, simd]) {
-        const ex = new QExecutor(q, engine, N);
-        const int8 = ex.runQuantized(images.images, N)[0]!;
-        const float = ex.run(images.images, N)[0]!;
-        got.push({ file: sha(writeQModel(q)), int8: sha(int8), float: sha(float) });
+        for (const opts of forms) {
+          const ex = new QExecutor(q, engine, N, opts);
+          const int8 = ex.runQuantized(images.images, N)[0]!;
+          const float = ex.run(images.images, N)[0]!;
+          got.push({ file: sha(writeQModel(q)), int8: sha(int8), float: sha(float) });
+        }
       }
-      expect(got[1], `${name}: SIMD vs scalar`).toEqual(got[0]);
+      for (let i = 1; i < got.length; i++) expect(got[i], `${name}: engine/form ${i} vs scalar default`).toEqual(got[0]);
       table[name] = got[0]!;
     }
     if (PRINT) {

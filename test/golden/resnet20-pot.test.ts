@@ -27,7 +27,7 @@ describe('power-of-two ResNet-20 on the integer engines', () => {
       const q = quantizePot(q8, resolveLayers(q8, 'all'), { rule });
       const ref = runQReference(q, images.images, N).quantized[0]!;
       for (const engine of [simd, scalar])
-        for (const potKernels of ['shift-add', 'int8'] as const) {
+        for (const potKernels of ['shift-add', 'int8', 'codes'] as const) {
           const ex = new QExecutor(q, engine, N, { potKernels });
           expect(ex.runQuantized(images.images, N)[0], `${engine.simd ? 'simd' : 'scalar'} ${potKernels}`).toEqual(ref);
         }

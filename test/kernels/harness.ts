@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { convOutputSize } from "../../src/engine/conv-geometry.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { Conv2dGeometry, PotWeights, QConv, QGemm, QNode, QParams, QValue, QWeights } from "../../src/ir/qgraph.js";
-import { layerStep, type PotKernels } from "../../src/plan/layer-step.js";
+import { layerStep, type Int8Form, type PotKernels } from "../../src/plan/layer-step.js";
 import { bindCall } from "../../src/runtime/bind.js";
 import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { LayerRunner } from "../../src/runtime/layer-runner.js";
@@ -146,12 +146,18 @@ export function valuesOf(node: QConv | QGemm, xq: QParams, yq: QParams): Map<str
   return new Map([["x", { name: "x", shape: xs, q: xq }], ["y", { name: "y", shape: ys, q: yq }]]);
 }
 
-export function layerRunner(e: Engine, c: LayerCase<QConv | QGemm>, kernels: PotKernels): LayerRunner {
-  return new LayerRunner(e, c.node, valuesOf(c.node, c.xq, c.yq), c.n, kernels);
+/** A weight form: how a PoT layer runs (PotKernels) or how an int8 layer is resident (Int8Form). */
+export type Route = PotKernels | Int8Form;
+export const INT8_ROUTES: Int8Form[] = ["unpack", "widen", "int16"];
+export const POT_ROUTES: PotKernels[] = ["codes", "shift-add", "int8"];
+
+export function layerRunner(e: Engine, c: LayerCase<QConv | QGemm>, route: Route): LayerRunner {
+  const int8 = (INT8_ROUTES as string[]).includes(route);
+  return new LayerRunner(e, c.node, valuesOf(c.node, c.xq, c.yq), c.n, int8 ? undefined : (route as PotKernels), int8 ? (route as Int8Form) : undefined);
 }
 
 /** Plans the layer (int8 kernel, or shift-add for a PoT layer), runs it on `e`, returns its output. */
-export function runLayer(e: Engine, c: LayerCase<QConv | QGemm>, kernels: PotKernels): Int8Array {
+export function runLayer(e: Engine, c: LayerCase<QConv | QGemm>, kernels: Route): Int8Array {
   return layerRunner(e, c, kernels).run(c.x);
 }
 
@@ -166,7 +172,7 @@ export function firstDiff(a: Int8Array, b: Int8Array): string | null {
 }
 
 /** Both engines, each kernel route, equal to the reference byte for byte. */
-export function expectAllMatch(engines: Engine[], c: LayerCase<QConv | QGemm>, routes: PotKernels[], want = reference(c)): void {
+export function expectAllMatch(engines: Engine[], c: LayerCase<QConv | QGemm>, routes: Route[], want = reference(c)): void {
   for (const kernels of routes) for (const e of engines) expect(firstDiff(runLayer(e, c, kernels), want), `${e.simd ? "simd" : "scalar"} ${kernels}`).toBeNull();
 }
 
@@ -174,7 +180,7 @@ export function expectAllMatch(engines: Engine[], c: LayerCase<QConv | QGemm>, r
  * Repeated runs give the same bytes, interleaved with another layer on the same engine, and
  * never grow wasm memory or detach its buffer.
  */
-export function expectRepeatable(e: Engine, c: LayerCase<QConv | QGemm>, other: LayerCase<QConv | QGemm>, kernels: PotKernels): void {
+export function expectRepeatable(e: Engine, c: LayerCase<QConv | QGemm>, other: LayerCase<QConv | QGemm>, kernels: Route): void {
   const a = layerRunner(e, c, kernels), b = layerRunner(e, other, kernels);
   const bytes = e.memoryBytes;
   const buffer = e.i8View(a.output, 1).buffer;
@@ -187,8 +193,8 @@ export function expectRepeatable(e: Engine, c: LayerCase<QConv | QGemm>, other: 
 }
 
 /** Planner validation and engine pointer checks every weight layer shares. */
-export function expectRejections(e: Engine, c: LayerCase<QConv | QGemm>, kernels: PotKernels): void {
-  const r = (node: QNode, yq = c.yq) => () => new LayerRunner(e, node, valuesOf(c.node, c.xq, yq), c.n, kernels);
+export function expectRejections(e: Engine, c: LayerCase<QConv | QGemm>, kernels: Route): void {
+  const r = (node: QNode, yq = c.yq) => () => new LayerRunner(e, node, valuesOf(c.node, c.xq, yq), c.n, (POT_ROUTES as string[]).includes(kernels) ? (kernels as PotKernels) : undefined, (INT8_ROUTES as string[]).includes(kernels) ? (kernels as Int8Form) : undefined);
   expect(r(c.node, { scale: 1, zeroPoint: 300 })).toThrow(/yq.zeroPoint/);
   expect(r({ ...c.node, weights: c.node.weights.subarray(1) } as QNode)).toThrow(/weights have/);
   expect(r({ ...c.node, qmin: 5, qmax: 4 })).toThrow(/qmin/);

@@ -17,7 +17,7 @@ import { potWeights } from "../helpers/pot-codes.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
 import {
   convLabel, expectAllMatch, expectRejections, expectRepeatable, geometryOf, makeConvCase, reference, valuesOf,
-  type ConvCase as BaseCase, type WeightsOf,
+  type ConvCase as BaseCase, type WeightsOf, POT_ROUTES,
 } from "./harness.js";
 
 const { POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS } = ABI_CONSTANTS;
@@ -170,7 +170,7 @@ describe("qs8_potw_conv2d_minmax", () => {
             const inside = want.filter((v) => v > -128 && v < 127).length;
             expect(inside).toBeGreaterThan(want.length / 3);
           }
-          expectAllMatch([scalar, simd], c, ["int8", "shift-add"], want);
+          expectAllMatch([scalar, simd], c, POT_ROUTES, want);
         });
       });
     });
@@ -194,7 +194,7 @@ describe("qs8_potw_conv2d_minmax", () => {
       const q8 = Int8Array.from(c.node.weights, () => randInt(rng, -127, 127));
       const weights = Int16Array.from(q8, (q) => decodePot(encodePot(q, rule), bits));
       q8.forEach((q, i) => expect(weights[i], `${rule} q = ${q}`).toBe(definition(q, rule)));
-      expectAllMatch([scalar, simd], { ...c, node: { ...c.node, weights, pot: { rule, bits } } }, ["int8", "shift-add"]);
+      expectAllMatch([scalar, simd], { ...c, node: { ...c.node, weights, pot: { rule, bits } } }, POT_ROUTES);
     }
   });
 

@@ -10,7 +10,7 @@ import type { PotRounding } from "../../src/ir/qgraph.js";
 import { LayerRunner } from "../../src/runtime/layer-runner.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { potWeights } from "../helpers/pot-codes.js";
-import { expectAllMatch, expectRejections, expectRepeatable, makeGemmCase, valuesOf, type GemmCase as BaseCase, type WeightsOf } from "./harness.js";
+import { expectAllMatch, expectRejections, expectRepeatable, makeGemmCase, valuesOf, type GemmCase as BaseCase, type WeightsOf, POT_ROUTES } from "./harness.js";
 
 const { POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS } = ABI_CONSTANTS;
 
@@ -60,7 +60,7 @@ describe("qs8_potw_gemm_minmax", () => {
   });
 
   cases().forEach((t, i) => {
-    it(label(t), () => expectAllMatch([scalar, simd], makeCase(t, 500 + i), ["int8", "shift-add"]));
+    it(label(t), () => expectAllMatch([scalar, simd], makeCase(t, 500 + i), POT_ROUTES));
   });
 
   it("repeated runs never grow memory; bad inputs throw", () => {

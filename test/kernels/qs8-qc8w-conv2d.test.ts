@@ -9,7 +9,7 @@ import type { Engine } from "../../src/engine/engine.js";
 import { tileRows } from "../../src/plan/pack-qc8w.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
-import { convLabel as label, expectAllMatch, expectRejections, expectRepeatable, geometryOf, makeConvCase, reference, type ConvCase, type WeightsOf } from "./harness.js";
+import { convLabel as label, expectAllMatch, expectRejections, expectRepeatable, geometryOf, makeConvCase, reference, type ConvCase, type WeightsOf, INT8_ROUTES } from "./harness.js";
 
 const { QS8_GEMM_KR, QS8_GEMM_MR, QS8_GEMM_NR } = ABI_CONSTANTS;
 
@@ -121,17 +121,17 @@ describe("qs8_qc8w_conv2d_minmax", () => {
             const inside = want.filter((v) => v > -128 && v < 127).length;
             expect(inside).toBeGreaterThan(want.length / 2);
           }
-          expectAllMatch([scalar, simd], c, ["int8"], want);
+          expectAllMatch([scalar, simd], c, INT8_ROUTES, want);
         });
       });
     });
   }
 
   it("repeated runs give the same bytes and never grow memory", () => {
-    for (const e of [scalar, simd]) expectRepeatable(e, makeCase({ n: 3, c: 16, h: 9, w: 9, m: 10, stride: [2, 2] }, 5), makeCase({ c: 64, h: 8, w: 8, m: 64 }, 6), "int8");
+    for (const e of [scalar, simd]) expectRepeatable(e, makeCase({ n: 3, c: 16, h: 9, w: 9, m: 10, stride: [2, 2] }, 5), makeCase({ c: 64, h: 8, w: 8, m: 64 }, 6), "unpack");
   });
 
   it("rejects bad layers, zero points, pointers and overlapping buffers", () => {
-    expectRejections(simd, makeCase({ c: 4, h: 5, w: 5, m: 3 }, 9), "int8");
+    expectRejections(simd, makeCase({ c: 4, h: 5, w: 5, m: 3 }, 9), "unpack");
   });
 });

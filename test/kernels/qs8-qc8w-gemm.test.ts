@@ -7,7 +7,7 @@ import type { Engine } from "../../src/engine/engine.js";
 import { tileRows } from "../../src/plan/pack-qc8w.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { randInt } from "../helpers/rng.js";
-import { expectAllMatch, expectRejections, expectRepeatable, makeGemmCase, type GemmCase, type WeightsOf } from "./harness.js";
+import { expectAllMatch, expectRejections, expectRepeatable, makeGemmCase, type GemmCase, type WeightsOf, INT8_ROUTES } from "./harness.js";
 
 const { QS8_GEMM_KR, QS8_GEMM_MR, QS8_GEMM_NR } = ABI_CONSTANTS;
 const label = (t: GemmCase) => `n${t.n} k${t.k} m${t.m}${t.zx !== undefined ? ` zx${t.zx}` : ""}${t.zy !== undefined ? ` zy${t.zy}` : ""}${t.scale ? ` ${t.scale}` : ""}${t.relu ? " relu" : ""}${t.wFill !== undefined ? ` w=${t.wFill}` : ""}`;
@@ -36,11 +36,11 @@ describe("qs8_qc8w_gemm_minmax", () => {
   });
 
   cases().forEach((t, i) => {
-    it(label(t), () => expectAllMatch([scalar, simd], makeCase(t, 300 + i), ["int8"]));
+    it(label(t), () => expectAllMatch([scalar, simd], makeCase(t, 300 + i), INT8_ROUTES));
   });
 
   it("same bytes on a second run; no memory growth; bad layers and pointers throw", () => {
-    for (const e of [scalar, simd]) expectRepeatable(e, makeCase({ n: 5, k: 40, m: 11 }, 1), makeCase({ n: 2, k: 576, m: 6 }, 2), "int8");
-    expectRejections(simd, makeCase({ n: 5, k: 40, m: 11 }, 1), "int8");
+    for (const e of [scalar, simd]) expectRepeatable(e, makeCase({ n: 5, k: 40, m: 11 }, 1), makeCase({ n: 2, k: 576, m: 6 }, 2), "unpack");
+    expectRejections(simd, makeCase({ n: 5, k: 40, m: 11 }, 1), "unpack");
   });
 });

@@ -1,5 +1,6 @@
 import { Qs8Qc8wConv2dParams, QS8_BLOCK_HEADER_BYTES, QS8_GEMM_NR } from "../../abi";
 import { qs8_qc8w_gemm_rows__scalar } from "../qs8-qc8w-gemm/scalar";
+import { qs8_pot_unpack__scalar } from "../qs8-pot-unpack/scalar";
 
 // QConv, int8 NHWC, per-channel int8 weights: per tile of output pixels, gather each pixel's
 // kh x kw x (c/group) patch into an int16 row (zx where the window leaves the image), then
@@ -11,7 +12,14 @@ export function qs8_qc8w_conv2d_minmax__scalar(p: Qs8Qc8wConv2dParams): void {
   const mg = p.m / p.group;
   const pixels = p.oh * p.ow;
   const rowBytes = <usize>p.kPad << 1;
-  const groupBytes = <usize>((mg + QS8_GEMM_NR - 1) / QS8_GEMM_NR) * <usize>(QS8_BLOCK_HEADER_BYTES + p.kPad * QS8_GEMM_NR * 2);
+  const blocks = (mg + QS8_GEMM_NR - 1) / QS8_GEMM_NR;
+  let packed = p.packed, wBytes = p.wBytes;
+  if (p.codeBits != 0) {
+    qs8_pot_unpack__scalar(p.packed, p.unpacked, p.group * blocks, p.kPad, p.codeBits);
+    packed = p.unpacked;
+    wBytes = 2;
+  }
+  const groupBytes = <usize>blocks * <usize>(QS8_BLOCK_HEADER_BYTES + p.kPad * QS8_GEMM_NR * wBytes);
   for (let b = 0; b < p.n; b++) {
     const x = p.input + <usize>b * <usize>(p.h * p.w * p.c);
     const y = p.output + <usize>b * <usize>(pixels * p.m);
@@ -24,10 +32,8 @@ export function qs8_qc8w_conv2d_minmax__scalar(p: Qs8Qc8wConv2dParams): void {
           const ox = (p0 + r) - oy * p.ow;
           gatherRow(p, xg, cg, oy, ox, p.scratch + <usize>r * rowBytes);
         }
-        qs8_qc8w_gemm_rows__scalar(
-          p.scratch, rowBytes, rows, p.packed + <usize>g * groupBytes, mg, p.kPad,
-          y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax,
-        );
+        if (wBytes == 1) qs8_qc8w_gemm_rows__scalar<i8>(p.scratch, rowBytes, rows, packed + <usize>g * groupBytes, mg, p.kPad, y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax);
+        else qs8_qc8w_gemm_rows__scalar<i16>(p.scratch, rowBytes, rows, packed + <usize>g * groupBytes, mg, p.kPad, y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax);
       }
     }
   }

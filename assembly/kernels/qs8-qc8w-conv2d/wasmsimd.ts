@@ -1,5 +1,6 @@
 import { Qs8Qc8wConv2dParams, QS8_BLOCK_HEADER_BYTES, QS8_GEMM_KR, QS8_GEMM_NR } from "../../abi";
 import { qs8_extend_row__wasmsimd, qs8_qc8w_gemm_rows__wasmsimd } from "../qs8-qc8w-gemm/wasmsimd";
+import { qs8_pot_unpack__wasmsimd } from "../qs8-pot-unpack/wasmsimd";
 
 // QConv, int8 NHWC, SIMD128: the structure of qs8_qc8w_conv2d_minmax__scalar (gather a tile
 // of int16 patch rows, then the 4x2 dot_i16x8_s GEMM micro-kernel), with the gather done in
@@ -13,7 +14,14 @@ export function qs8_qc8w_conv2d_minmax__wasmsimd(p: Qs8Qc8wConv2dParams): void {
   const mg = p.m / p.group;
   const pixels = p.oh * p.ow;
   const rowBytes = <usize>p.kPad << 1;
-  const groupBytes = <usize>((mg + QS8_GEMM_NR - 1) / QS8_GEMM_NR) * <usize>(QS8_BLOCK_HEADER_BYTES + p.kPad * QS8_GEMM_NR * 2);
+  const blocks = (mg + QS8_GEMM_NR - 1) / QS8_GEMM_NR;
+  let packed = p.packed, wBytes = p.wBytes;
+  if (p.codeBits != 0) {
+    qs8_pot_unpack__wasmsimd(p.packed, p.unpacked, p.group * blocks, p.kPad, p.codeBits);
+    packed = p.unpacked;
+    wBytes = 2;
+  }
+  const groupBytes = <usize>blocks * <usize>(QS8_BLOCK_HEADER_BYTES + p.kPad * QS8_GEMM_NR * wBytes);
   for (let b = 0; b < p.n; b++) {
     const x = p.input + <usize>b * <usize>(p.h * p.w * p.c);
     const y = p.output + <usize>b * <usize>(pixels * p.m);
@@ -23,10 +31,8 @@ export function qs8_qc8w_conv2d_minmax__wasmsimd(p: Qs8Qc8wConv2dParams): void {
         const rows = min(p.tileP, pixels - p0);
         const oy = p0 / p.ow;
         gatherTile(p, xg, cg, oy, p0 - oy * p.ow, rows, p.scratch, rowBytes);
-        qs8_qc8w_gemm_rows__wasmsimd(
-          p.scratch, rowBytes, rows, p.packed + <usize>g * groupBytes, mg, p.kPad,
-          y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax,
-        );
+        if (wBytes == 1) qs8_qc8w_gemm_rows__wasmsimd<i8>(p.scratch, rowBytes, rows, packed + <usize>g * groupBytes, mg, p.kPad, y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax);
+        else qs8_qc8w_gemm_rows__wasmsimd<i16>(p.scratch, rowBytes, rows, packed + <usize>g * groupBytes, mg, p.kPad, y + <usize>p0 * <usize>p.m + <usize>(g * mg), <usize>p.m, p.zy, p.qmin, p.qmax);
       }
     }
   }

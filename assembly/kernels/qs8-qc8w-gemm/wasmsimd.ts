@@ -1,7 +1,10 @@
 import { Qs8Qc8wGemmParams, QS8_BLOCK_HEADER_BYTES, QS8_GEMM_KR, QS8_GEMM_NR } from "../../abi";
 import { requantize } from "../../requant";
+import { qs8_pot_unpack__wasmsimd } from "../qs8-pot-unpack/wasmsimd";
 
-// qs8 x qc8w GEMM, SIMD128: i32x4.dot_i16x8_s of int16 rows and int16 weights, register block
+// qs8 x qc8w GEMM, SIMD128: i32x4.dot_i16x8_s of int16 rows and int16 weights (int8 weights
+// W = i8 are widened as they are loaded, v128.load8x8_s, so the resident weights take one byte
+// each), register block
 // NR = 4 channels x MR = 2 rows (8 i32x4 accumulators; every weight load feeds two rows).
 // Rows are int16 (extended once, when gathered) rather than int8 extended in the loop by
 // v128.load8x8_s: measured 3-7 % faster on the ResNet-20 shapes; unrolling the K loop by two
@@ -18,12 +21,12 @@ const SIMD_MIN_SHIFT: i32 = 32;
 const TMP = memory.data(32, 16);
 
 /** Same contract as qs8_qc8w_gemm_rows__scalar (rows of kPad int16, packed blocks, int8 out). */
-export function qs8_qc8w_gemm_rows__wasmsimd(
+export function qs8_qc8w_gemm_rows__wasmsimd<W>(
   a: usize, aStride: usize, rows: i32,
   packed: usize, mValid: i32, kPad: i32,
   y: usize, yStride: usize, zy: i32, qmin: i32, qmax: i32,
 ): void {
-  const wBytes = <usize>(kPad * QS8_GEMM_NR * 2);
+  const wBytes = <usize>(kPad * QS8_GEMM_NR * sizeof<W>());
   const blockBytes = <usize>QS8_BLOCK_HEADER_BYTES + wBytes;
   const zyv = i32x4.splat(zy);
   const qminv = i8x16.splat(<i8>qmin);
@@ -45,21 +48,37 @@ export function qs8_qc8w_gemm_rows__wasmsimd(
       while (wp < wEnd) {
         const x0 = v128.load(pa);
         const x1 = v128.load(pa1);
-        const wa = v128.load(wp);
-        a00 = i32x4.add(a00, i32x4.dot_i16x8_s(x0, wa));
-        a01 = i32x4.add(a01, i32x4.dot_i16x8_s(x1, wa));
-        const wb = v128.load(wp, 16);
-        a10 = i32x4.add(a10, i32x4.dot_i16x8_s(x0, wb));
-        a11 = i32x4.add(a11, i32x4.dot_i16x8_s(x1, wb));
-        const wc = v128.load(wp, 32);
-        a20 = i32x4.add(a20, i32x4.dot_i16x8_s(x0, wc));
-        a21 = i32x4.add(a21, i32x4.dot_i16x8_s(x1, wc));
-        const wd = v128.load(wp, 48);
-        a30 = i32x4.add(a30, i32x4.dot_i16x8_s(x0, wd));
-        a31 = i32x4.add(a31, i32x4.dot_i16x8_s(x1, wd));
+        if (sizeof<W>() == 1) {
+          // v128.load8x8_s: one load-and-widen per 8 weights (x86: pmovsxbw from memory)
+          const wa = v128.load8x8_s(wp);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(x0, wa));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(x1, wa));
+          const wb = v128.load8x8_s(wp, 8);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(x0, wb));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(x1, wb));
+          const wc = v128.load8x8_s(wp, 16);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(x0, wc));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(x1, wc));
+          const wd = v128.load8x8_s(wp, 24);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(x0, wd));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(x1, wd));
+        } else {
+          const wa = v128.load(wp);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(x0, wa));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(x1, wa));
+          const wb = v128.load(wp, 16);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(x0, wb));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(x1, wb));
+          const wc = v128.load(wp, 32);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(x0, wc));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(x1, wc));
+          const wd = v128.load(wp, 48);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(x0, wd));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(x1, wd));
+        }
         pa += 16;
         pa1 += 16;
-        wp += 64;
+        wp += 32 * sizeof<W>();
       }
       // Horizontal sums: t = [c0p0 c0p1 c1p0 c1p1] (+ bias pairs), u = [c2p0 c2p1 c3p0 c3p1].
       const t0 = i32x4.add(i32x4.shuffle(a00, a01, 0, 4, 1, 5), i32x4.shuffle(a00, a01, 2, 6, 3, 7));
@@ -132,14 +151,21 @@ export function qs8_extend_row__wasmsimd(src: usize, dst: usize, len: i32): void
 // multiplied by the packed weights (same structure as qs8_qc8w_gemm_minmax__scalar).
 export function qs8_qc8w_gemm_minmax__wasmsimd(p: Qs8Qc8wGemmParams): void {
   const rowBytes = <usize>p.kPad << 1;
+  let packed = p.packed, wBytes = p.wBytes;
+  if (p.codeBits != 0) {
+    qs8_pot_unpack__wasmsimd(p.packed, p.unpacked, (p.m + QS8_GEMM_NR - 1) / QS8_GEMM_NR, p.kPad, p.codeBits);
+    packed = p.unpacked;
+    wBytes = 2;
+  }
   for (let r0 = 0; r0 < p.n; r0 += p.tileP) {
     const rows = min(p.tileP, p.n - r0);
     for (let r = 0; r < rows; r++) {
       qs8_extend_row__wasmsimd(p.input + <usize>(r0 + r) * <usize>p.k, p.scratch + <usize>r * rowBytes, p.k);
     }
-    qs8_qc8w_gemm_rows__wasmsimd(
-      p.scratch, rowBytes, rows, p.packed, p.m, p.kPad,
-      p.output + <usize>r0 * <usize>p.m, <usize>p.m, p.zy, p.qmin, p.qmax,
-    );
+    if (wBytes == 1) {
+      qs8_qc8w_gemm_rows__wasmsimd<i8>(p.scratch, rowBytes, rows, packed, p.m, p.kPad, p.output + <usize>r0 * <usize>p.m, <usize>p.m, p.zy, p.qmin, p.qmax);
+    } else {
+      qs8_qc8w_gemm_rows__wasmsimd<i16>(p.scratch, rowBytes, rows, packed, p.m, p.kPad, p.output + <usize>r0 * <usize>p.m, <usize>p.m, p.zy, p.qmin, p.qmax);
+    }
   }
 }

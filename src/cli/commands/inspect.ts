@@ -3,8 +3,8 @@ import type { Graph } from '../../ir/graph.js';
 import type { QGraph } from '../../ir/qgraph.js';
 import { summarize, summarizeQ, type LayerSummary } from '../../ops/summary.js';
 import { importOnnx } from '../../onnx/import.js';
-import { memoryReport, type KernelWeightBits, type WeightFormat, type WholeModelBytes } from '../../plan/memory-report.js';
-import { plan } from '../../plan/planner.js';
+import { memoryReport, type KernelWeightBits, type RuntimeBytes, type WeightFormat, type WholeModelBytes } from '../../plan/memory-report.js';
+import { planArena } from '../../plan/planner.js';
 import { quantizeInt8 } from '../../quant/quantize-int8.js';
 import { loadAnyModel } from '../io.js';
 import { inspectHw } from './export-hw.js';
@@ -13,6 +13,8 @@ export interface InspectLayer extends LayerSummary {
   format: WeightFormat;
   /** kernel weight bits in the layer's format (0 for layers without weights) */
   weightBits: number;
+  /** .dq: bytes the integer executor keeps resident for the layer's weights (as its kernel reads them) */
+  residentWeightBytes?: number;
 }
 
 export interface InspectReport {
@@ -33,6 +35,8 @@ export interface InspectReport {
     fileBytes: number;
     /** activation arena of the integer executor at batch 1; null when the model has no integer path */
     arenaBytes: number | null;
+    /** .dq: wasm memory the integer executor holds at batch 1, by part (equal to the engine's allocation count) */
+    runtimeBytes?: RuntimeBytes;
   };
   wholeModel?: WholeModelBytes & { int8Bytes: number; savingVsInt8Pct: number };
   potLayers: string[];
@@ -57,9 +61,9 @@ export function inspectModel(path: string, foldBn: boolean): InspectReport {
     const s = summarizeQ(q);
     return {
       model: path, kind: 'int8', batch: 1, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)), foldedBatchNorm: true,
-      layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0 })),
+      layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0, ...(byName.has(l.name) ? { residentWeightBytes: byName.get(l.name)!.residentWeightBytes } : {}) })),
       totals: { ...s.totals, kernelWeightBits: mem.kernelWeightBits, savingVsInt8Pct: mem.savingVsInt8Pct, savingVsFloat32Pct: mem.savingVsFloat32Pct,
-        wholeModelBytes: mem.wholeModel.total, fileBytes: m.fileBytes, arenaBytes: mem.arenaBytes },
+        wholeModelBytes: mem.wholeModel.total, fileBytes: m.fileBytes, arenaBytes: mem.arenaBytes, runtimeBytes: mem.runtimeBytes },
       wholeModel: { ...mem.wholeModel, int8Bytes: mem.wholeModelInt8Bytes, savingVsInt8Pct: mem.wholeModelSavingVsInt8Pct },
       potLayers: mem.layers.filter((l) => l.format === 'pot').map((l) => l.name),
     };
@@ -79,7 +83,7 @@ export function inspectModel(path: string, foldBn: boolean): InspectReport {
   const w = layers.reduce((a, l) => a + l.weightBits / 32, 0);
   let arenaBytes: number | null = null, integerUnsupported: string | undefined;
   try {
-    arenaBytes = plan(quantizeInt8(folded, placeholderRanges(folded)), 1).arenaBytes;
+    arenaBytes = planArena(quantizeInt8(folded, placeholderRanges(folded)), 1).arenaBytes;
   } catch (e) {
     integerUnsupported = (e as Error).message;
   }
@@ -96,10 +100,13 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 const bytes = (bits: number) => `${fmt(bits)} bits (${fmt(Math.ceil(bits / 8))} bytes)`;
 
 export function formatInspect(r: InspectReport): string {
-  const rows = r.layers.map((l) => [l.name, l.op, `[${l.outputShape.join(',')}]`, fmt(l.params), fmt(l.macs), l.weightBits ? l.format : '', l.weightBits ? fmt(l.weightBits) : '']);
-  const head = ['layer', 'op', 'output', 'params', 'MACs/image', 'weights', 'weight bits'];
+  const resident = r.kind === 'int8';
+  const rows = r.layers.map((l) => [l.name, l.op, `[${l.outputShape.join(',')}]`, fmt(l.params), fmt(l.macs), l.weightBits ? l.format : '', l.weightBits ? fmt(l.weightBits) : '',
+    ...(resident ? [l.residentWeightBytes !== undefined ? fmt(l.residentWeightBytes) : ''] : [])]);
+  const head = ['layer', 'op', 'output', 'params', 'MACs/image', 'weights', 'weight bits', ...(resident ? ['resident B'] : [])];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((c, i) => (i === 3 || i === 4 || i === 6 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  const line = (row: string[]) => row.map((c, i) => (i === 3 || i === 4 || i >= 6 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  const rt = r.totals.runtimeBytes;
   const io = (v: { name: string; dtype: string; shape: number[] }) => `${v.name} ${v.dtype}[${v.shape.join(',')}]`;
   const t = r.totals, k = t.kernelWeightBits;
   return [
@@ -121,6 +128,7 @@ export function formatInspect(r: InspectReport): string {
     t.arenaBytes !== null
       ? `integer executor: activation arena ${fmt(t.arenaBytes)} bytes at batch 1${r.kind === 'float32' ? ' (after quantization)' : ''}`
       : `integer executor: not available: ${r.integerUnsupported}`,
+    ...(rt ? [`runtime memory at batch 1: ${fmt(rt.total)} bytes = ${fmt(rt.weights)} weights + ${fmt(rt.constants)} per-channel constants + ${fmt(rt.scratch)} scratch + ${fmt(rt.arena)} arena (wasm memory the executor allocates)`] : []),
   ].join('\n');
 }
 
