@@ -2,10 +2,11 @@
 // hw/tb/tb_conv_layer.v drives one PE (pe_potw for power-of-two layers, pe_qc8w for int8)
 // through every output of the layer and compares each byte with the golden output.
 //
-//   node hw/sim.mjs <export-dir> [layer-id ...]        (default: every conv layer)
+//   node hw/sim.mjs <export-dir> [layer-id ...] [--pot] [--out results.md]
+// (default: every conv layer; --pot: the power-of-two ones; --out also writes a results table)
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,19 +51,35 @@ export async function simulateLayer(dir, id, { accW, yout, images } = {}) {
 }
 
 async function main() {
-  const [dir, ...ids] = process.argv.slice(2);
-  if (!dir) throw new Error('usage: node hw/sim.mjs <export-dir> [layer-id ...]');
+  const argv = process.argv.slice(2);
+  const outAt = argv.indexOf('--out');
+  const out = outAt >= 0 ? argv.splice(outAt, 2)[1] : undefined;
+  const potOnly = argv.includes('--pot');
+  const [dir, ...ids] = argv.filter((a) => a !== '--pot');
+  if (!dir) throw new Error('usage: node hw/sim.mjs <export-dir> [layer-id ...] [--pot] [--out results.md]');
   const man = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  const todo = ids.length ? ids : man.layers.filter((l) => l.op === 'conv').map((l) => l.id);
+  const todo = ids.length ? ids : man.layers.filter((l) => l.op === 'conv' && (!potOnly || l.weights.format === 'pot')).map((l) => l.id);
   let failed = 0;
+  const rows = [];
   for (const id of todo) {
     const t0 = performance.now();
     const r = await simulateLayer(dir, id);
     const ok = r.pass && r.outputs === r.expectedOutputs;
     if (!ok) failed++;
-    console.log(`${ok ? 'PASS' : 'FAIL'} ${r.id} (${r.pe}, acc ${r.accW} bits): ${r.outputs} outputs, ${r.mismatches} mismatches, ${r.overflows} overflows, ${r.taps} taps, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const s = ((performance.now() - t0) / 1000).toFixed(1);
+    rows.push(`| ${r.name} | ${r.pe} | ${r.accW} | ${r.outputs} | ${r.taps} | ${r.mismatches} | ${r.overflows} | ${ok ? 'pass' : 'FAIL'} |`);
+    console.log(`${ok ? 'PASS' : 'FAIL'} ${r.id} (${r.pe}, acc ${r.accW} bits): ${r.outputs} outputs, ${r.mismatches} mismatches, ${r.overflows} overflows, ${r.taps} taps, ${s} s`);
   }
   console.log(`${todo.length - failed} passed, ${failed} failed`);
+  if (out) {
+    const { stdout: v } = await exec('iverilog', ['-V']).catch((e) => ({ stdout: String(e.stdout ?? '') }));
+    writeFileSync(out, ['# Processing elements replaying golden vectors (Icarus Verilog)', '',
+      `Command: \`node hw/sim.mjs ${process.argv.slice(2).join(' ')}\`; ${v.split('\n')[0]}; ${new Date().toISOString()}.`,
+      `Export: ${man.model.file ?? man.model.name} (sha256 ${man.model.sha256 ?? '-'}), golden vectors of ${man.golden.images} image(s) from ${man.golden.source.data}.`,
+      'Each layer: one PE computes every output of the layer (all pixels, all output channels) tap by tap; every byte is compared with the golden output,',
+      'and a 64-bit shadow sum checks that the accumulator of the reported width never overflows.', '',
+      '| layer | PE | accumulator bits | outputs | taps | mismatches | overflows | result |', '|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n'));
+  }
   if (failed) process.exitCode = 1;
 }
 

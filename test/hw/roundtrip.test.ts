@@ -27,6 +27,7 @@ import { doubleq } from './run-async.js';
 const NORM = ['--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
 const TEST_BIN = resolve(SHARED, 'data/cifar10/test.bin');
 const env = process.env;
+const DQEXT_QUANTIZE = 'doubleq quantize ../shared/models/resnet20-cifar10.onnx --calib ../shared/data/cifar10/calib.bin --format cifar10 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --budget 23% --rounding log --refit-scale --bias-correction --out build/r20-ext.dq';
 const N = Number(env.HW_RT_IMAGES ?? 2);
 let engine: Engine, images: Batch, tmp: string;
 
@@ -129,7 +130,8 @@ describe.runIf(!!env.HW_RT_MODEL)(`export-hw round trip of ${env.HW_RT_MODEL} on
       const command = `HW_RT_MODEL=${env.HW_RT_MODEL} HW_RT_IMAGES=${N} HW_RT_OUT=${env.HW_RT_OUT} npx vitest run test/hw/roundtrip.test.ts`;
       const summary = { command, date: new Date().toISOString(), model: env.HW_RT_MODEL, images: N, layers: man.layers.length, potLayers: pot, files: hashed, memoriesCompared: memories, results, seconds };
       writeFileSync(`${env.HW_RT_OUT}.json`, JSON.stringify(summary, null, 2) + '\n');
-      writeFileSync(`${env.HW_RT_OUT}.md`, ['# export-hw round trip', '', `Command: \`${command}\` (${summary.date}, ${seconds.toFixed(0)} s).`, '',
+      writeFileSync(`${env.HW_RT_OUT}.md`, ['# export-hw round trip', '', `Command: \`${command}\` (${summary.date}, ${seconds.toFixed(0)} s).`,
+        `The DoubleQExt model build/r20-ext.dq is the one \`npm run bench:hw-accumulators\` makes: \`${DQEXT_QUANTIZE}\`.`, '',
         `Model ${env.HW_RT_MODEL}: ${man.layers.length} layers, ${pot} power-of-two. ${hashed} files, sha256 as in manifest.json; ${memories} memories identical in .mem, .coe, .mif and the C headers.`, '',
         '| weights read from | images | int8 output bytes | equal to the wasm engine on the .dq |', '|---|---|---|---|',
         ...results.map((r) => `| .${r.format} | ${N} | ${r.bytes} | ${r.equal ? 'yes, bit for bit' : 'NO'} |`), ''].join('\n'));
