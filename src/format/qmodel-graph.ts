@@ -2,6 +2,7 @@
 // the node it describes, array references resolved into the TENSORS section, PoT codes decoded.
 
 import { checkFixedPoint } from '../core/fixed-point.js';
+import { LIMITS, limitMessage, type LimitName } from '../core/limits.js';
 import { codeBits, decodePot, isPotCode, isPotRounding, POT_ROUNDINGS, type PotBits, type PotRounding } from '../core/pot-codec.js';
 import type { ChannelRequant, Conv2dGeometry, PotWeights, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
 import { unpackCodes } from './bit-pack.js';
@@ -22,6 +23,11 @@ export class GraphReader {
   }
   private int(v: unknown, what: string, lo = -(2 ** 31), hi = 2 ** 31 - 1): number {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) this.fail(`${what} must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    return v as number;
+  }
+  /** An integer inside a limit of src/core/limits.ts (the same numbers as every other stage). */
+  private lim(name: LimitName, v: unknown, what: string): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < LIMITS[name].lo || v > LIMITS[name].hi) this.fail(limitMessage(name, Number(v), what));
     return v as number;
   }
   private num(v: unknown, what: string): number {
@@ -88,10 +94,11 @@ export class GraphReader {
 
   private geometry(v: unknown, what: string, withM: boolean): Conv2dGeometry {
     const g = this.obj(v, what);
-    const keys = ['c', 'h', 'w', 'kh', 'kw', 'strideH', 'strideW', 'dilationH', 'dilationW', 'oh', 'ow', ...(withM ? ['m', 'group'] : [])];
+    const keys: [string, LimitName][] = [['c', 'channels'], ['h', 'dim'], ['w', 'dim'], ['kh', 'kernel'], ['kw', 'kernel'], ['strideH', 'stride'], ['strideW', 'stride'],
+      ['dilationH', 'dilation'], ['dilationW', 'dilation'], ['oh', 'dim'], ['ow', 'dim'], ['padTop', 'pad'], ['padLeft', 'pad'], ['padBottom', 'pad'], ['padRight', 'pad'],
+      ...(withM ? ([['m', 'channels'], ['group', 'channels']] as [string, LimitName][]) : [])];
     const out: Record<string, number> = {};
-    for (const k of keys) out[k] = this.int(g[k], `${what}.${k}`, 1, 1 << 16);
-    for (const k of ['padTop', 'padLeft', 'padBottom', 'padRight']) out[k] = this.int(g[k], `${what}.${k}`, 0, 1 << 16);
+    for (const [k, l] of keys) out[k] = this.lim(l, g[k], `${what}.${k}`);
     const o = out as unknown as Conv2dGeometry;
     const eh = (o.kh - 1) * o.dilationH + 1, ew = (o.kw - 1) * o.dilationW + 1;
     if (Math.floor((o.h + o.padTop + o.padBottom - eh) / o.strideH) + 1 !== o.oh || Math.floor((o.w + o.padLeft + o.padRight - ew) / o.strideW) + 1 !== o.ow)
@@ -107,8 +114,9 @@ export class GraphReader {
       const o = this.obj(v, `values[${i}]`);
       const name = this.str(o.name, `values[${i}].name`);
       if (values.has(name)) this.fail(`duplicate value '${name}'`);
-      const shape = this.ints(o.shape, `value '${name}' shape`, 1, 1 << 24, 3);
-      if (shape.length < 1 || shape.reduce((p, d) => p * d, 1) > 1 << 26) this.fail(`value '${name}' has an invalid shape`);
+      const shape = this.ints(o.shape, `value '${name}' shape`, LIMITS.dim.lo, LIMITS.dim.hi, LIMITS.qRank.hi);
+      if (shape.length < LIMITS.qRank.lo) this.fail(`value '${name}' has an invalid shape`);
+      this.lim('elementsPerImage', shape.reduce((p, d) => p * d, 1), `elements of value '${name}'`);
       values.set(name, { name, shape, q: this.qparams(o.scale, o.zeroPoint, `value '${name}'`) });
     }
     const val = (name: string, what: string) => values.get(name) ?? this.fail(`${what} refers to unknown value '${name}'`);
@@ -153,7 +161,7 @@ export class GraphReader {
         }
         case 'gemm': {
           arity(1);
-          const k = this.int(o.k, `${what} k`, 1, 1 << 24), m = this.int(o.m, `${what} m`, 1, 1 << 16);
+          const k = this.lim('gemmK', o.k, `${what} k`), m = this.lim('channels', o.m, `${what} m`);
           sizes(k, m);
           const lo = qmin(), hi = qmax();
           if (lo > hi) this.fail(`${what}: qmin > qmax`);
@@ -163,15 +171,16 @@ export class GraphReader {
         }
         case 'add': {
           arity(2);
-          const s = this.int(o.size, `${what} size`, 1, 1 << 26);
+          const s = this.lim('elementsPerImage', o.size, `${what} size`);
           sizes(s, s);
           if (size(inputs[1]!) !== s) this.fail(`${what}: input sizes differ`);
-          return { ...base, op: 'add', size: s, aMult: this.int(o.aMult, `${what} aMult`, -(2 ** 22), 2 ** 22), bMult: this.int(o.bMult, `${what} bMult`, -(2 ** 22), 2 ** 22),
-            shift: this.int(o.shift, `${what} shift`, 1, 31), qmin: qmin(), qmax: qmax() };
+          return { ...base, op: 'add', size: s, aMult: this.lim('addMult', o.aMult, `${what} aMult`), bMult: this.lim('addMult', o.bMult, `${what} bMult`),
+            shift: this.lim('addShift', o.shift, `${what} shift`), qmin: qmin(), qmax: qmax() };
         }
         case 'gavgpool': {
           arity(1);
-          const h = this.int(o.h, `${what} h`, 1, 1 << 16), w = this.int(o.w, `${what} w`, 1, 1 << 16), c = this.int(o.c, `${what} c`, 1, 1 << 16);
+          const h = this.lim('dim', o.h, `${what} h`), w = this.lim('dim', o.w, `${what} w`), c = this.lim('channels', o.c, `${what} c`);
+          this.lim('poolPixels', h * w, `${what} pixels h*w`);
           sizes(h * w * c, c);
           const rq = this.obj(o.requant, `${what} requant`);
           const mult = this.num(rq.mult, `${what} requant.mult`), shift = this.num(rq.shift, `${what} requant.shift`);

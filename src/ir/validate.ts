@@ -8,12 +8,29 @@
 // Every error is a ModelError that names the node and, where it is about one, the input.
 
 import { checkLimit, elementsOf, LIMITS, limitMessage } from '../core/limits.js';
-import { OpError } from '../ops/op.js';
-import { OPS } from '../ops/registry.js';
-import { resolveWindow, type Window2d } from '../ops/window.js';
 import { ModelError } from './errors.js';
 import type { Graph, Node, ValueInfo } from './graph.js';
 import { shapeStr, type DType, type Tensor } from './tensor.js';
+
+/** What the validator needs of an op (src/ops/op.ts OpDef, structurally: ir sits below ops). */
+export interface OpShapes {
+  readonly arity: readonly [number, number];
+  infer(inputs: readonly (ValueInfo | undefined)[], consts: readonly (Tensor | undefined)[], attrs: never): ValueInfo[];
+}
+export interface OpTable {
+  get(op: string): OpShapes | undefined;
+}
+
+/** A problem found by a per-node check; the caller adds the node. */
+export class NodeCheckError extends Error {
+  override readonly name = 'NodeCheckError';
+}
+
+/** The 2-D window of Conv / MaxPool / AveragePool attributes (src/ops/window.ts Window2d). */
+interface Window {
+  kh: number; kw: number; strideH: number; strideW: number; dilationH: number; dilationW: number;
+  pads: readonly number[]; autoPad: string;
+}
 
 type Allowed = readonly DType[] | null; // null: any dtype
 const F: Allowed = ['float32'];
@@ -34,10 +51,10 @@ export const INPUT_DTYPES: Readonly<Record<string, readonly Allowed[]>> = {
 };
 
 const fail = (msg: string): never => {
-  throw new OpError(msg);
+  throw new NodeCheckError(msg);
 };
 
-/** Before inference: the dtype of each input (OpError; the importer adds the node). */
+/** Before inference: the dtype of each input (NodeCheckError; the importer adds the node). */
 export function checkNodeInputs(op: string, inputs: readonly string[], infos: readonly (ValueInfo | undefined)[]): void {
   const table = INPUT_DTYPES[op];
   if (!table) return;
@@ -49,8 +66,13 @@ export function checkNodeInputs(op: string, inputs: readonly string[], infos: re
   });
 }
 
-function isWindow(w: unknown): w is Window2d {
-  return typeof w === 'object' && w !== null && 'kh' in w && 'strideH' in w && 'pads' in w;
+function isWindow(w: unknown): w is Window {
+  return typeof w === 'object' && w !== null && 'kh' in w && 'strideH' in w && 'pads' in w && 'autoPad' in w;
+}
+
+/** Total pad of one axis under auto_pad SAME_* (ONNX: out = ceil(in / stride)). */
+function samePad(inp: number, k: number, s: number, d: number): number {
+  return Math.max(0, (Math.ceil(inp / s) - 1) * s + (k - 1) * d + 1 - inp);
 }
 
 /** Attributes in range; with the input shapes, the pads auto_pad resolves to as well. */
@@ -63,7 +85,10 @@ export function checkNodeAttrs(attrs: unknown, infos: readonly (ValueInfo | unde
     checkLimit('dilation', w.dilationH, 'dilation (height)', fail); checkLimit('dilation', w.dilationW, 'dilation (width)', fail);
     w.pads.forEach((p, i) => checkLimit('pad', p, `pads[${i}]`, fail));
     const x = infos[0];
-    if (x && x.shape.length === 4) resolveWindow(w, x.shape[2]!, x.shape[3]!).pads.forEach((p, i) => checkLimit('pad', p, `resolved pads[${i}]`, fail));
+    if (x && x.shape.length === 4 && w.autoPad.startsWith('SAME')) {
+      const ph = samePad(x.shape[2]!, w.kh, w.strideH, w.dilationH), pw = samePad(x.shape[3]!, w.kw, w.strideW, w.dilationW);
+      for (const p of [ph - (ph >> 1), pw - (pw >> 1)]) checkLimit('pad', p, 'a pad resolved from auto_pad', fail);
+    }
   }
   if (a && typeof a.group === 'number') checkLimit('channels', a.group, 'group', fail);
 }
@@ -93,7 +118,7 @@ function checkLayer(op: string, infos: readonly (ValueInfo | undefined)[], outs:
   if ((op === 'Gemm' || op === 'MatMul') && outs[0]?.shape.length === 2) checkLimit('channels', outs[0].shape[1]!, 'output features', fail);
 }
 
-/** After inference: attributes, then every output shape (OpError; the importer adds the node). */
+/** After inference: attributes, then every output shape (NodeCheckError; the importer adds the node). */
 export function checkNodeOutputs(op: string, attrs: unknown, infos: readonly (ValueInfo | undefined)[], outputs: readonly string[], outs: readonly ValueInfo[], batch: number, folded: boolean): void {
   checkNodeAttrs(attrs, infos);
   outs.forEach((v, k) => checkShape(v, outputs[k]!, batch, folded));
@@ -103,7 +128,7 @@ export function checkNodeOutputs(op: string, attrs: unknown, infos: readonly (Va
 const nodeWhere = (n: Node) => `node '${n.name}' (${n.op})`;
 
 /** The whole graph; `stage` names where it is checked ('import', 'after pass fold-batch-norm'). */
-export function validateGraph(g: Graph, stage: string): void {
+export function validateGraph(g: Graph, stage: string, ops: OpTable): void {
   const bad = (msg: string): never => {
     throw new ModelError(`${stage}: ${msg}`);
   };
@@ -123,7 +148,7 @@ export function validateGraph(g: Graph, stage: string): void {
   }
   for (const n of g.nodes) {
     const where = nodeWhere(n);
-    const op = OPS.get(n.op) ?? bad(`${where}: unknown op`);
+    const op = ops.get(n.op) ?? bad(`${where}: unknown op`);
     try {
       if (n.inputs.length < op.arity[0] || n.inputs.length > op.arity[1]) fail(`takes ${op.arity[0]}..${op.arity[1]} inputs, got ${n.inputs.length}`);
       n.inputs.forEach((v, i) => {
@@ -132,7 +157,7 @@ export function validateGraph(g: Graph, stage: string): void {
       const infos = n.inputs.map((v) => (v ? g.values.get(v) ?? fail(`input '${v}' has no shape`) : undefined));
       checkNodeInputs(n.op, n.inputs, infos);
       const consts: (Tensor | undefined)[] = n.inputs.map((v) => (v ? g.constants.get(v) : undefined));
-      const inferred = op.infer(infos, consts, n.attrs);
+      const inferred = op.infer(infos, consts, n.attrs as never);
       n.outputs.forEach((o, k) => {
         if (producer.has(o)) fail(`output '${o}' is already written by ${producer.get(o)} (one producer per value)`);
         producer.set(o, where);
@@ -143,7 +168,8 @@ export function validateGraph(g: Graph, stage: string): void {
       });
       checkNodeOutputs(n.op, n.attrs, infos, n.outputs, inferred, g.batch, false);
     } catch (e) {
-      if (e instanceof OpError || e instanceof ModelError) bad(`${where}: ${e.message}`);
+      // an op's own OpError (from infer) is recognised by name: ir sits below ops
+      if (e instanceof NodeCheckError || e instanceof ModelError || (e as Error)?.name === 'OpError') bad(`${where}: ${(e as Error).message}`);
       throw e;
     }
   }

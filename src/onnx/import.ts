@@ -9,7 +9,7 @@ import type { Graph, Node, Value, ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { OpError } from '../ops/op.js';
 import { OPS } from '../ops/registry.js';
-import { checkNodeInputs, checkNodeOutputs, checkShape, validateGraph } from '../ir/validate.js';
+import { checkNodeInputs, checkNodeOutputs, checkShape, NodeCheckError, validateGraph } from '../ir/validate.js';
 import { AttrReader, type AttrValue } from '../ops/attributes.js';
 import { decodeOnnx, dtypeOf, onnx, tensorFromProto, toNumber, type OnnxModel } from './decode.js';
 
@@ -123,7 +123,7 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
       outputs.forEach((o, k) => define(o, inferred![k]!));
       nodes.push({ name, op: op.type, inputs: ins.slice(), outputs, attrs });
     } catch (e) {
-      if (e instanceof OpError || (e instanceof ModelError && !e.message.startsWith('node '))) throw new ModelError(`${where}: ${e.message}`);
+      if (e instanceof OpError || e instanceof NodeCheckError || (e instanceof ModelError && !e.message.startsWith('node '))) throw new ModelError(`${where}: ${e.message}`);
       throw e;
     }
   });
@@ -140,7 +140,7 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
   for (const k of [...values.keys()]) if (!used.has(k) && !nodes.some((n) => n.outputs.includes(k)) && !inputs.some((i) => i.name === k) && !outputs.some((o) => o.name === k)) values.delete(k);
 
   const graph: Graph = { name: g.name || 'model', batch, inputs, outputs, nodes, values, constants };
-  validateGraph(graph, 'import');
+  validateGraph(graph, 'import', OPS);
   return graph;
 }
 

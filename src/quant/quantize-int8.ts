@@ -8,6 +8,7 @@
 //   - the residual Add requantizes both inputs to the output's scale.
 // An op with no integer kernel is an error naming the op and the node.
 
+import { LIMITS, withinLimit } from '../core/limits.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { consumers } from '../ir/graph.js';
 import type { Conv2dGeometry, QGraph, QNode, QParams, QValue } from '../ir/qgraph.js';
@@ -158,10 +159,13 @@ export function quantizeInt8(g: Graph, ranges: RangeTable, opts: QuantizeInt8Opt
         const out = outputOf(n);
         define(out.name, out.q);
         const ra = a.q.scale / out.q.scale, rb = b.q.scale / out.q.scale;
-        const shift = Math.min(31, 21 - Math.floor(Math.log2(Math.max(ra, rb))));
-        if (shift < 1) fail(n, `input/output scale ratio ${Math.max(ra, rb)} is too large`);
+        let shift = Math.min(LIMITS.addShift.hi, 21 - Math.floor(Math.log2(Math.max(ra, rb))));
+        const mults = (s: number) => [roundHalfEven(ra * 2 ** s), roundHalfEven(rb * 2 ** s)] as const;
+        let [aMult, bMult] = mults(shift);
+        if (!withinLimit('addMult', aMult) || !withinLimit('addMult', bMult)) [aMult, bMult] = mults(--shift); // rounded up to 2^22
+        if (!withinLimit('addShift', shift)) fail(n, `input/output scale ratio ${Math.max(ra, rb)} is too large`);
         nodes.push({ op: 'add', name: n.name, inputs: [a.name, b.name], outputs: [out.name], size: a.shape.reduce((p, d) => p * d, 1),
-          aMult: roundHalfEven(ra * 2 ** shift), bMult: roundHalfEven(rb * 2 ** shift), shift, qmin: out.qmin, qmax: out.qmax });
+          aMult, bMult, shift, qmin: out.qmin, qmax: out.qmax });
         break;
       }
       case 'GlobalAveragePool': {

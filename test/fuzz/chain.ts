@@ -14,7 +14,9 @@ import { f32, sizeOf } from '../../src/ir/tensor.js';
 import { quantizeModel } from '../../src/quant/quantize-model.js';
 import { F32Executor } from '../../src/runtime/f32-executor.js';
 import { FloatModel } from '../../src/runtime/float-model.js';
-import type { Engine } from '../../src/runtime/kernels.js';
+import type { loadEngine } from '../../src/runtime/wasm-loader.js';
+
+type Engine = Awaited<ReturnType<typeof loadEngine>>;
 import { QExecutor } from '../../src/runtime/q-executor.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
 

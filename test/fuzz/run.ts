@@ -6,13 +6,14 @@ import { resolve } from 'node:path';
 import { writeQModel } from '../../src/format/qmodel.js';
 import { quantizeModel } from '../../src/quant/quantize-model.js';
 import { FloatModel } from '../../src/runtime/float-model.js';
-import type { Engine } from '../../src/runtime/kernels.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
 import { buildModel, REPO_ROOT } from '../helpers/onnx-builder.js';
 import { mulberry32 } from '../helpers/rng.js';
 import { dqChain, memoryDataset, onnxChain, type Outcome } from './chain.js';
 import { mutateDq } from './mutate-dq.js';
 import { mutateOnnx } from './mutate-onnx.js';
+
+type Engine = Awaited<ReturnType<typeof loadEngine>>;
 
 const w = (n: number, s = 0.1) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + s) * s);
 
