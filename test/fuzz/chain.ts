@@ -106,7 +106,7 @@ function macsOf(q: QGraph): number {
 
 /** Integer run on wasm and on the reference; they must agree byte for byte. */
 function runInteger(q: QGraph, o: ChainOptions, stage: Stage): Outcome | undefined {
-  if (macsOf(q) > (o.maxMacs ?? 2e7)) return undefined;
+  if (macsOf(q) > (o.maxMacs ?? 4e6)) return undefined;
   stage.name = 'integer run';
   const x = images(sizeOf(q.input.shape), 11);
   const wasm = new QExecutor(q, o.engine, 1).runQuantized(x, 1);
@@ -128,7 +128,7 @@ export async function onnxChain(bytes: Uint8Array, o: ChainOptions): Promise<Out
     const g = model.graphFor(model.fixedBatch ?? 1);
     const inp = g.inputs[0]!;
     // a well-formed but big model is not hostile: past the run budget it is checked up to here only
-    if (graphMacs(g) > (o.maxMacs ?? 2e7)) return { kind: 'skipped', stage: 'import' };
+    if (graphMacs(g) > (o.maxMacs ?? 4e6)) return { kind: 'skipped', stage: 'import' };
     if (inp.dtype === 'float32') {
       stage.name = 'float run';
       new F32Executor(g, { engine: o.engine }).run({ [inp.name]: f32(inp.shape, images(sizeOf(inp.shape), 3)) });

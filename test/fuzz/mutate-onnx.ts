@@ -2,10 +2,11 @@
 // wiring, op types, inserted hostile nodes), encode again. A few cases also flip raw bytes.
 // Every choice comes from the seeded rng, so a case is reproducible from (seed, index).
 
+import type { onnx as OnnxNs } from 'onnx-proto';
 import { onnx } from '../../src/onnx/decode.js';
 
 type Rng = () => number;
-type M = onnx.IModelProto;
+type M = OnnxNs.IModelProto;
 
 const pick = <T>(rng: Rng, a: readonly T[]): T => a[Math.floor(rng() * a.length)]!;
 /** Values that sit on or across the limits, plus ordinary small ones. */
@@ -22,7 +23,7 @@ function valueNames(m: M): string[] {
   return [...(g.input ?? []).map((i) => i.name!), ...(g.initializer ?? []).map((t) => t.name!), ...(g.node ?? []).flatMap((n) => n.output ?? [])];
 }
 
-function int64Tensor(name: string, vals: number[]): onnx.ITensorProto {
+function int64Tensor(name: string, vals: number[]): OnnxNs.ITensorProto {
   return { name, dims: [vals.length], dataType: 7, int64Data: vals };
 }
 
@@ -41,7 +42,7 @@ const EDITS: ((m: M, rng: Rng) => void)[] = [
     const n = pick(rng, m.graph!.node!);
     const name = pick(rng, ATTRS);
     const r = rng();
-    const attr: onnx.IAttributeProto = r < 0.4 ? { name, type: T.INTS, ints: Array.from({ length: pick(rng, [2, 4, 1, 0]) }, () => special(rng)) }
+    const attr: OnnxNs.IAttributeProto = r < 0.4 ? { name, type: T.INTS, ints: Array.from({ length: pick(rng, [2, 4, 1, 0]) }, () => special(rng)) }
       : r < 0.7 ? { name, type: T.INT, i: special(rng) } : r < 0.85 ? { name, type: T.FLOAT, f: pick(rng, FLOATS) } : { name, type: T.STRING, s: new TextEncoder().encode(pick(rng, ['SAME_UPPER', 'VALID', 'NOTSET', 'x'])) };
     n.attribute = [...(n.attribute ?? []).filter((x) => x.name !== name), attr];
   },
@@ -100,7 +101,7 @@ const EDITS: ((m: M, rng: Rng) => void)[] = [
     const k = Math.floor(rng() * nodes.length);
     const r = rng();
     if (r < 0.4) nodes.splice(k, 1);
-    else if (r < 0.7) nodes.splice(k, 0, onnx.NodeProto.fromObject(onnx.NodeProto.toObject(nodes[k] as onnx.NodeProto)));
+    else if (r < 0.7) nodes.splice(k, 0, onnx.NodeProto.fromObject(onnx.NodeProto.toObject(nodes[k] as OnnxNs.NodeProto)));
     else { const j = Math.floor(rng() * nodes.length); [nodes[k], nodes[j]] = [nodes[j]!, nodes[k]!]; }
   },
   // another op type
@@ -119,7 +120,7 @@ const EDITS: ((m: M, rng: Rng) => void)[] = [
     const x = pick(rng, prior), out = `fuzz_${k}_${Math.floor(rng() * 1e6)}`;
     const c = `${out}_c`;
     const r = rng();
-    let node: onnx.INodeProto;
+    let node: OnnxNs.INodeProto;
     if (r < 0.2) {
       g.initializer = [...(g.initializer ?? []), int64Tensor(c, Array.from({ length: 8 }, () => special(rng)))];
       node = { opType: 'Pad', input: [x, c], output: [out] };
