@@ -8,7 +8,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fuzz, type Tally } from '../test/fuzz/run.js';
-import { REPO_ROOT } from '../test/helpers/onnx-builder.js';
 
 interface Result {
   command: string; date: string; commit: string; machine: string; node: string;
@@ -20,7 +19,7 @@ function arg(name: string, dflt: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 }
 
-const RESULTS = join(REPO_ROOT, 'bench', 'results');
+const RESULTS = join('bench', 'results'); // run from the repository root, as npm run does
 
 function markdown(rs: Result[]): string {
   const rows = rs.map((r) => {
@@ -57,7 +56,7 @@ async function main(): Promise<void> {
   if (kind !== 'onnx' && kind !== 'dq') throw new Error('--kind must be onnx or dq');
   const cases = Number(arg('cases', '100000')), seed = Number(arg('seed', '1'));
   let commit = 'unknown';
-  try { commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT }).toString().trim(); } catch { /* not a checkout */ }
+  try { commit = execSync('git rev-parse --short HEAD').toString().trim(); } catch { /* not a checkout */ }
   const t0 = performance.now();
   const tally = await fuzz({
     kind, cases, seed,

@@ -2,12 +2,12 @@
 // (a few thousand cases in CI) and bench/fuzz.ts (100,000+ of each kind).
 
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { writeQModel } from '../../src/format/qmodel.js';
 import { quantizeModel } from '../../src/quant/quantize-model.js';
 import { FloatModel } from '../../src/runtime/float-model.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
-import { buildModel, REPO_ROOT } from '../helpers/onnx-builder.js';
+import { DEFAULT_MODEL_PATH } from '../../src/cli/io.js';
+import { buildModel } from '../helpers/onnx-builder.js';
 import { mulberry32 } from '../helpers/rng.js';
 import { dqChain, memoryDataset, onnxChain, type Outcome } from './chain.js';
 import { mutateDq } from './mutate-dq.js';
@@ -45,7 +45,7 @@ export function smallNet(): Uint8Array {
 }
 
 export function onnxSeeds(): Uint8Array[] {
-  return [smallNet(), new Uint8Array(readFileSync(resolve(REPO_ROOT, 'models', 'mnist-resnet.onnx')))];
+  return [smallNet(), new Uint8Array(readFileSync(DEFAULT_MODEL_PATH))];
 }
 
 /** .dq seeds: each ONNX seed quantized to int8 and with every layer power-of-two. */
