@@ -1,16 +1,18 @@
-// The big seeded fuzz run of issue 9: 100,000+ mutated ONNX models and 100,000+ mutated .dq
-// files (checksums recomputed) through the whole chain (test/fuzz/chain.ts). Writes
-// bench/results/fuzz-<kind>.json and regenerates bench/results/fuzz.md from every kind present.
-// Run: npm run build && nice -n 10 npm run bench:fuzz -- --kind onnx   (and --kind dq; --cases N, --seed S)
+// The big seeded fuzz run of issue 9: 100,000+ cases of each kind (ONNX models decoded, edited and
+// re-encoded; .dq files with checksums recomputed) through the whole chain
+// (test/fuzz/chain.ts). Writes bench/results/fuzz-<kind>-<from>.json and regenerates
+// bench/results/fuzz.md from every part present. --from F runs cases [F, F + N) of the same
+// seeded stream, so one run can be split over processes.
+// Run: npm run build && nice -n 10 npm run bench:fuzz -- --kind onnx --cases 50000 --from 0   (--seed S)
 
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fuzz, type Tally } from '../test/fuzz/run.js';
 
 interface Result {
-  command: string; date: string; commit: string; machine: string; node: string;
+  command: string; from: number; date: string; commit: string; machine: string; node: string;
   seconds: number; casesPerSecond: number; peakRssMiB: number; tally: Tally;
 }
 
@@ -21,13 +23,25 @@ function arg(name: string, dflt: string): string {
 
 const RESULTS = join('bench', 'results'); // run from the repository root, as npm run does
 
-function markdown(rs: Result[]): string {
+function total(kind: string, rs: Result[]): Result | undefined {
+  const parts = rs.filter((r) => r.tally.kind === kind);
+  if (parts.length < 2) return undefined;
+  const t = { ...parts[0]!.tally, stages: {} as Record<string, number>, failures: [] };
+  for (const k of ['cases', 'ok', 'skipped', 'rejected', 'internal', 'unreadable', 'mismatch', 'hangs'] as const) t[k] = parts.reduce((s, p) => s + p.tally[k], 0);
+  t.slowestMs = Math.max(...parts.map((p) => p.tally.slowestMs));
+  for (const p of parts) for (const [s, n] of Object.entries(p.tally.stages)) t.stages[s] = (t.stages[s] ?? 0) + n;
+  return { ...parts[0]!, seconds: Math.max(...parts.map((p) => p.seconds)), peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB)), tally: t, command: 'all parts' };
+}
+
+function markdown(parts: Result[]): string {
+  const totals = ['onnx', 'dq'].map((k) => total(k, parts)).filter((r): r is Result => r !== undefined);
+  const rs = [...parts, ...totals];
   const rows = rs.map((r) => {
     const t = r.tally;
-    return `| ${t.kind} | ${t.cases.toLocaleString('en-US')} | ${t.ok} | ${t.skipped} | ${t.rejected} | **${t.internal}** | **${t.unreadable}** | **${t.mismatch}** | **${t.hangs}** | ${(t.slowestMs / 1000).toFixed(2)} | **${r.peakRssMiB.toFixed(0)}** | ${r.seconds.toFixed(0)} |`;
+    return `| ${t.kind}${r.command === 'all parts' ? ' **total**' : ` [${r.from}, ${r.from + t.cases})`} | ${t.cases.toLocaleString('en-US')} | ${t.ok} | ${t.skipped} | ${t.rejected} | **${t.internal}** | **${t.unreadable}** | **${t.mismatch}** | **${t.hangs}** | ${(t.slowestMs / 1000).toFixed(2)} | **${r.peakRssMiB.toFixed(0)}** | ${r.seconds.toFixed(0)} |`;
   });
-  const stages = rs.map((r) => `- ${r.tally.kind}: rejected at ${Object.entries(r.tally.stages).map(([s, n]) => `${s} ${n}`).join(', ')}`);
-  const runs = rs.map((r) => `- ${r.tally.kind}: \`${r.command}\` at ${r.commit}, ${r.date}, ${r.machine}, Node ${r.node}`);
+  const stages = (totals.length ? totals : rs).map((r) => `- ${r.tally.kind}: rejected at ${Object.entries(r.tally.stages).map(([s, n]) => `${s} ${n}`).join(', ')}`);
+  const runs = parts.map((r) => `- ${r.tally.kind}: \`${r.command}\` at ${r.commit}, ${r.date}, ${r.machine}, Node ${r.node}`);
   return `# Fuzz tally (issue 9)
 
 Seeded mutations through the whole chain (test/fuzz/chain.ts): ONNX models decoded, edited and
@@ -54,24 +68,24 @@ ${runs.join('\n')}
 async function main(): Promise<void> {
   const kind = arg('kind', 'onnx') as 'onnx' | 'dq';
   if (kind !== 'onnx' && kind !== 'dq') throw new Error('--kind must be onnx or dq');
-  const cases = Number(arg('cases', '100000')), seed = Number(arg('seed', '1'));
+  const cases = Number(arg('cases', '100000')), seed = Number(arg('seed', '1')), from = Number(arg('from', '0'));
   let commit = 'unknown';
   try { commit = execSync('git rev-parse --short HEAD').toString().trim(); } catch { /* not a checkout */ }
   const t0 = performance.now();
   const tally = await fuzz({
-    kind, cases, seed,
+    kind, cases, seed, from,
     onProgress: (done, t) => {
-      if (done % 5000 === 0) process.stderr.write(`${kind} ${done}/${cases}: internal ${t.internal}, unreadable ${t.unreadable}, mismatch ${t.mismatch}, hangs ${t.hangs}, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+      if (done % 5000 === 0) process.stderr.write(`${kind} from ${from}: ${done}/${cases}: internal ${t.internal}, unreadable ${t.unreadable}, mismatch ${t.mismatch}, hangs ${t.hangs}, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
     },
   });
   const seconds = (performance.now() - t0) / 1000;
   const r: Result = {
-    command: `nice -n 10 npm run bench:fuzz -- --kind ${kind} --cases ${cases} --seed ${seed}`,
+    command: `nice -n 10 npm run bench:fuzz -- --kind ${kind} --cases ${cases} --seed ${seed} --from ${from}`, from,
     date: new Date().toISOString(), commit, machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     node: process.version, seconds, casesPerSecond: cases / seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, tally,
   };
-  writeFileSync(join(RESULTS, `fuzz-${kind}.json`), JSON.stringify(r, null, 2) + '\n');
-  const all = ['onnx', 'dq'].map((k) => join(RESULTS, `fuzz-${k}.json`)).filter(existsSync).map((p) => JSON.parse(readFileSync(p, 'utf8')) as Result);
+  writeFileSync(join(RESULTS, `fuzz-${kind}-${from}.json`), JSON.stringify(r, null, 2) + '\n');
+  const all = readdirSync(RESULTS).filter((f) => /^fuzz-(onnx|dq)-\d+\.json$/.test(f)).sort().map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as Result);
   writeFileSync(join(RESULTS, 'fuzz.md'), markdown(all));
   process.stdout.write(markdown([r]));
   const bad = tally.internal + tally.unreadable + tally.mismatch + tally.hangs;

@@ -92,3 +92,18 @@ export function elementsOf(shape: readonly number[]): number {
   }
   return n;
 }
+
+/**
+ * The integer layers' accumulator: the wasm kernels sum in int32 modulo 2^32 (with the bias
+ * folded), the TS reference sums exactly; they agree whenever the true sum fits an int32, which
+ * holds for every input iff |bias| + 255 * sum |w| <= 2^31 - 1 (|x - zx| <= 255) per channel.
+ * Returns the first channel that can overflow, or -1. Weights: `k` per channel, channel-major.
+ */
+export function overflowingChannel(weights: ArrayLike<number>, bias: ArrayLike<number>, k: number): number {
+  for (let ch = 0; ch < bias.length; ch++) {
+    let s = 0;
+    for (let i = ch * k; i < (ch + 1) * k; i++) s += Math.abs(weights[i]!);
+    if (Math.abs(bias[ch]!) + 255 * s > 2 ** 31 - 1) return ch;
+  }
+  return -1;
+}

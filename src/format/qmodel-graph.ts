@@ -2,9 +2,9 @@
 // the node it describes, array references resolved into the TENSORS section, PoT codes decoded.
 
 import { checkFixedPoint } from '../core/fixed-point.js';
-import { LIMITS, limitMessage, type LimitName } from '../core/limits.js';
+import { LIMITS, limitMessage, overflowingChannel, type LimitName } from '../core/limits.js';
 import { codeBits, decodePot, isPotCode, isPotRounding, POT_ROUNDINGS, type PotBits, type PotRounding } from '../core/pot-codec.js';
-import type { ChannelRequant, Conv2dGeometry, PotWeights, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
+import type { ChannelRequant, Conv2dGeometry, PotWeights, QConv, QGemm, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
 import { unpackCodes } from './bit-pack.js';
 
 type ArrayKind = 'u8' | 'i8' | 'i32' | 'f32';
@@ -29,6 +29,12 @@ export class GraphReader {
   private lim(name: LimitName, v: unknown, what: string): number {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < LIMITS[name].lo || v > LIMITS[name].hi) this.fail(limitMessage(name, Number(v), what));
     return v as number;
+  }
+  /** A layer whose int32 accumulator can overflow for some input is refused (kernels and reference would differ). */
+  private accumulates<T extends { weights: QWeights; bias: Int32Array }>(n: T, k: number, what: string): T {
+    const ch = overflowingChannel(n.weights, n.bias, k);
+    if (ch >= 0) this.fail(`${what}: channel ${ch} can overflow the int32 accumulator (|bias| + 255 * sum |w| > 2^31 - 1)`);
+    return n;
   }
   private num(v: unknown, what: string): number {
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${what} must be a finite number`);
@@ -155,9 +161,9 @@ export class GraphReader {
           sizes(h * w * c, oh * ow * m);
           const lo = qmin(), hi = qmax();
           if (lo > hi) this.fail(`${what}: qmin > qmax`);
-          return { ...base, op: 'conv', geometry, ...this.layerWeights(o, m * kh * kw * (c / group), what),
+          return this.accumulates<QConv>({ ...base, op: 'conv', geometry, ...this.layerWeights(o, m * kh * kw * (c / group), what),
             weightScale: this.tensor(o.weightScale, 'f32', m, `${what} weightScale`), bias: this.tensor(o.bias, 'i32', m, `${what} bias`),
-            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi };
+            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi }, kh * kw * (c / group), what);
         }
         case 'gemm': {
           arity(1);
@@ -165,9 +171,9 @@ export class GraphReader {
           sizes(k, m);
           const lo = qmin(), hi = qmax();
           if (lo > hi) this.fail(`${what}: qmin > qmax`);
-          return { ...base, op: 'gemm', k, m, ...this.layerWeights(o, m * k, what),
+          return this.accumulates<QGemm>({ ...base, op: 'gemm', k, m, ...this.layerWeights(o, m * k, what),
             weightScale: this.tensor(o.weightScale, 'f32', m, `${what} weightScale`), bias: this.tensor(o.bias, 'i32', m, `${what} bias`),
-            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi };
+            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi }, k, what);
         }
         case 'add': {
           arity(2);

@@ -62,6 +62,14 @@ describe('class 1: the reader, the engine and the kernels accept the same ranges
     expect(() => readQModel(big)).toThrow(/pixels h\*w = 8388608 is outside the supported range \[1, 2\^23-1\]/);
   });
 
+  it('a bias that can overflow the int32 accumulator is refused (wasm wraps modulo 2^32, the reference does not)', () => {
+    const q = readQModel(smallDq);
+    const conv = q.nodes.find((n) => n.op === 'conv')!;
+    if (conv.op !== 'conv') throw new Error('no conv');
+    conv.bias[0] = -(2 ** 31);
+    expect(() => writeQModel(q)).toThrow(/channel 0 can overflow the int32 accumulator/);
+  });
+
   it('the quantizer never rounds an Add multiplier up to 2^22 (scale ratio just below 1)', async () => {
     const g = FloatModel.fromBytes(buildModel(net([
       { op: 'Conv', inputs: ['x', 'w'], outputs: ['a'] }, { op: 'Conv', inputs: ['x', 'w'], outputs: ['b'] }, { op: 'Add', inputs: ['a', 'b'], outputs: ['y'] },
