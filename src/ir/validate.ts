@@ -175,3 +175,33 @@ export function validateGraph(g: Graph, stage: string, ops: OpTable): void {
   }
   for (const o of g.outputs) if (!producer.has(o.name)) bad(`graph output '${o.name}' is not produced by any node`);
 }
+
+const ITEM_BYTES: Record<DType, number> = { float32: 4, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
+const bytesOf = (v: ValueInfo) => elementsOf(v.shape) * ITEM_BYTES[v.dtype];
+
+/**
+ * Peak bytes of tensors a float run holds at once: constants, inputs, and each node's outputs
+ * from the node that writes them to their last reader (the float executor frees them there).
+ */
+export function floatPeakBytes(g: Graph): number {
+  const last = new Map<string, number>();
+  g.nodes.forEach((n, i) => n.inputs.forEach((v) => v && !g.constants.has(v) && last.set(v, i)));
+  for (const o of g.outputs) last.set(o.name, Infinity);
+  let live = 0;
+  for (const t of g.constants.values()) live += bytesOf(t);
+  for (const i of g.inputs) live += bytesOf(i);
+  let peak = live;
+  g.nodes.forEach((n, i) => {
+    for (const o of n.outputs) live += bytesOf(g.values.get(o) ?? { dtype: 'float32', shape: [] });
+    peak = Math.max(peak, live);
+    for (const v of new Set(n.inputs)) if (v && last.get(v) === i) live -= bytesOf(g.values.get(v)!);
+  });
+  return peak;
+}
+
+/** Before a float run allocates anything: its tensors must fit the memoryBytes limit. */
+export function checkFloatMemory(g: Graph): void {
+  const need = floatPeakBytes(g);
+  if (need > LIMITS.memoryBytes.hi)
+    throw new ModelError(`a float run of '${g.name}' at batch ${g.batch} needs ${(need / 2 ** 20).toFixed(0)} MiB of tensors at once, more than the ${LIMITS.memoryBytes.hi / 2 ** 20} MiB limit (memoryBytes): use a smaller batch`);
+}

@@ -56,8 +56,10 @@ export async function evalModel(model: string, o: EvalFlags, showProgress: boole
   const engine = engineName === 'reference' ? undefined : await loadEngine(engineName === 'wasm' ? {} : { simd: engineName === 'wasm-simd' });
   const bar = progress('eval', showProgress);
   try {
-    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : engine ? quantizedClassifier(m.q, engine, batch) : referenceQClassifier(m.q);
-    const r = await evaluate(classifier, data, { batch, limit, onProgress: (d, t) => bar.update(d, t) });
+    // memory is planned for the batch actually used: never more images than the data (or --limit) has
+    const used = Math.max(1, Math.min(batch, limit ?? Infinity, Number.isFinite(data.size) ? data.size : Infinity));
+    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : engine ? quantizedClassifier(m.q, engine, used) : referenceQClassifier(m.q);
+    const r = await evaluate(classifier, data, { batch: used, limit, onProgress: (d, t) => bar.update(d, t) });
     const pot = m.kind === 'quantized' ? m.q.nodes.filter((n) => (n.op === 'conv' || n.op === 'gemm') && n.pot).length : 0;
     const kind = m.kind === 'float' ? 'float32' : pot ? 'int8+pot' : 'int8';
     return { model, modelKind: kind, data: o.data, format, engine: engine ? (engine.simd ? 'wasm-simd' : 'wasm-scalar') : 'reference', ...r, imagesPerSecond: r.total / r.seconds };
