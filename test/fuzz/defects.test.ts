@@ -12,7 +12,7 @@ import { runQReference } from '../../src/runtime/reference/q-reference-executor.
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
 import { buildModel, type ModelSpec, type NodeSpec, type TensorSpec } from '../helpers/onnx-builder.js';
 import { images } from './chain.js';
-import { join as joinDq } from './mutate-dq.js';
+import { editDq } from './dq-edit.js';
 import { dqSeeds } from './run.js';
 
 type Engine = Awaited<ReturnType<typeof loadEngine>>;
@@ -22,16 +22,6 @@ beforeAll(async () => {
   engine = await loadEngine();
   smallDq = (await dqSeeds(engine))[0]!;
 });
-
-/** The GRAPH JSON and TENSORS bytes of a .dq, edited by `edit`, laid out again with a valid checksum. */
-function editDq(file: Uint8Array, edit: (g: { nodes: Record<string, unknown>[] }) => void): Uint8Array {
-  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const sec = (i: number) => [dv.getUint32(32 + 16 * i + 4, true), dv.getUint32(32 + 16 * i + 8, true)] as const;
-  const [go, gl] = sec(0), [to, tl] = sec(1);
-  const graph = JSON.parse(new TextDecoder().decode(file.subarray(go, go + gl)));
-  edit(graph);
-  return joinDq({ graph, tensors: file.slice(to, to + tl) });
-}
 
 function importError(spec: ModelSpec): string {
   try {
