@@ -73,9 +73,11 @@ export interface Tally {
   internal: number;
   unreadable: number;
   mismatch: number;
-  /** cases over 5 s */
+  /** cases that took over 5 s of this process's CPU time (user + system): a hang spins the CPU */
   hangs: number;
+  /** the most CPU time one case took, and the longest wall time (wall time grows with the machine's load) */
   slowestMs: number;
+  slowestWallMs: number;
   /** rejections by stage */
   stages: Record<string, number>;
   /** the first few failures, reproducible by case index */
@@ -93,7 +95,7 @@ export interface FuzzOptions {
 
 /** Runs `cases` cases; a fresh Engine every 64 cases bounds the wasm memory a case can leave behind. */
 export async function fuzz(o: FuzzOptions): Promise<Tally> {
-  const t: Tally = { kind: o.kind, seed: o.seed, cases: 0, ok: 0, skipped: 0, rejected: 0, internal: 0, unreadable: 0, mismatch: 0, hangs: 0, slowestMs: 0, stages: {}, failures: [] };
+  const t: Tally = { kind: o.kind, seed: o.seed, cases: 0, ok: 0, skipped: 0, rejected: 0, internal: 0, unreadable: 0, mismatch: 0, hangs: 0, slowestMs: 0, slowestWallMs: 0, stages: {}, failures: [] };
   let engine = await loadEngine();
   const seeds = o.kind === 'onnx' ? onnxSeeds() : await dqSeeds(engine);
   const from = o.from ?? 0;
@@ -102,7 +104,7 @@ export async function fuzz(o: FuzzOptions): Promise<Tally> {
     const rng = mulberry32((o.seed * 0x9e3779b1 + i) | 0);
     // the small net 3 times in 4 (cheap cases), the embedded MNIST ResNet (and its .dq files) otherwise
     const seed = seeds.length === 2 ? seeds[rng() < 0.75 ? 0 : 1]! : seeds[rng() < 0.75 ? Math.floor(rng() * 2) : 2 + Math.floor(rng() * 2)]!;
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     let r: Outcome;
     try {
       const bytes = o.kind === 'onnx' ? mutateOnnx(seed, rng) : mutateDq(seed, rng);
@@ -110,11 +112,12 @@ export async function fuzz(o: FuzzOptions): Promise<Tally> {
     } catch (e) {
       r = { kind: 'internal', stage: 'mutate', error: (e as Error).name, message: (e as Error).stack ?? String(e) };
     }
-    const ms = performance.now() - t0;
+    const wall = performance.now() - t0, cpu = process.cpuUsage(c0), ms = (cpu.user + cpu.system) / 1000;
     t.slowestMs = Math.max(t.slowestMs, ms);
+    t.slowestWallMs = Math.max(t.slowestWallMs, wall);
     if (ms > 5000) {
       t.hangs++;
-      if (t.failures.length < 20) t.failures.push({ index: i, outcome: { kind: 'ok', stage: `slow: ${Math.round(ms)} ms, ended ${r.kind} at ${r.stage}` } });
+      if (t.failures.length < 20) t.failures.push({ index: i, outcome: { kind: 'ok', stage: `slow: ${Math.round(ms)} ms CPU, ${Math.round(wall)} ms wall, ended ${r.kind} at ${r.stage}` } });
     }
     t.cases++;
     t[r.kind]++;
