@@ -34,17 +34,8 @@ import { x8_strided_copy__wasmsimd } from "./kernels/x8-strided-copy/wasmsimd";
 import { x8_to_nchw__scalar } from "./kernels/x8-to-nchw/scalar";
 import { x8_to_nchw__wasmsimd } from "./kernels/x8-to-nchw/wasmsimd";
 
-// Params struct sizes in bytes; the host checks its own layouts against them at load.
-export const F32_CONV2D_PARAMS_SIZE: i32 = offsetof<F32Conv2dParams>();
-export const QS8_QC8W_CONV2D_PARAMS_SIZE: i32 = offsetof<Qs8Qc8wConv2dParams>();
-export const QS8_QC8W_GEMM_PARAMS_SIZE: i32 = offsetof<Qs8Qc8wGemmParams>();
-export const QS8_POTW_CONV2D_PARAMS_SIZE: i32 = offsetof<Qs8PotwConv2dParams>();
-export const QS8_POTW_GEMM_PARAMS_SIZE: i32 = offsetof<Qs8PotwGemmParams>();
-export const QS8_VADD_PARAMS_SIZE: i32 = offsetof<Qs8VaddParams>();
-export const QS8_GAVGPOOL_PARAMS_SIZE: i32 = offsetof<Qs8GavgpoolParams>();
-export const QS8_MAXPOOL_PARAMS_SIZE: i32 = offsetof<Qs8MaxpoolParams>();
-export const X8_STRIDED_COPY_PARAMS_SIZE: i32 = offsetof<X8StridedCopyParams>();
-export const X8_TO_NCHW_PARAMS_SIZE: i32 = offsetof<X8ToNchwParams>();
+// Every ABI constant, struct size and field offset (generated; the host checks them at load).
+export * from "./abi-exports";
 
 /** First byte the host may use: everything below belongs to static data. */
 export const HEAP_BASE: usize = __heap_base;

@@ -27,7 +27,7 @@ import { calibrate } from '../src/quant/calibrate.js';
 import { quantizeInt8 } from '../src/quant/quantize-int8.js';
 import { quantizeInput } from '../src/runtime/edges.js';
 import { FloatModel } from '../src/runtime/float-model.js';
-import type { Engine } from '../src/runtime/kernels.js';
+import type { Engine } from '../src/engine/engine.js';
 import { QExecutor } from '../src/runtime/q-executor.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { machineStamp } from './machine.js';
@@ -159,41 +159,24 @@ const ratios = Object.fromEntries(BATCHES.map((b) => [b, {
 }]));
 
 // --- conv layers alone: the executor's steps timed one by one ------------------------------------
-/** Runs the plan of QExecutor step by step on `e`, timing each op kind; returns median ms per image. */
+/** Runs QExecutor's plan step by step on `e`, timing each op kind; returns median ms per image. */
 function profileSteps(e: Engine, g: QGraph, n: number, reps: number) {
-  const p = plan(g, n);
-  const qp = (name: string) => g.values.get(name)!.q;
-  const packed = new Map<QNode, unknown>();
-  for (const s of p.steps) {
-    if (s.node.op === 'conv') packed.set(s.node, e.packConv(s.node, qp(s.node.inputs[0]!)));
-    if (s.node.op === 'gemm') packed.set(s.node, e.packGemm(s.node, qp(s.node.inputs[0]!)));
-  }
-  const a = e.alloc(p.arenaBytes);
+  const ex = new QExecutor(g, e, n);
   const x = images.subarray(0, n * PER);
   const kinds = new Map<string, number[]>();
   const total: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     const t: Record<string, number> = {};
     const t0 = performance.now();
-    quantizeInput(x, n, g.input.shape, g.input.q, e.i8View(a + p.input, n * PER));
+    ex.quantize(x, n);
     let last = performance.now();
     t.quantize = last - t0;
-    for (const s of p.steps) {
-      const node = s.node, x0 = a + s.inputs[0]!, y = a + s.output;
-      switch (node.op) {
-        case 'conv': e.conv(packed.get(node) as ReturnType<Engine['packConv']>, x0, y, n, qp(node.inputs[0]!), qp(node.outputs[0]!)); break;
-        case 'gemm': e.gemm(packed.get(node) as ReturnType<Engine['packGemm']>, x0, y, n, qp(node.inputs[0]!), qp(node.outputs[0]!)); break;
-        case 'add': e.add(node, x0, a + s.inputs[1]!, y, n, qp(node.inputs[0]!), qp(node.inputs[1]!), qp(node.outputs[0]!)); break;
-        case 'gavgpool': e.gavgpool(node, x0, y, n, qp(node.inputs[0]!), qp(node.outputs[0]!)); break;
-        case 'maxpool': e.maxpool(node, x0, y, n); break;
-        case 'strided-copy': e.stridedCopy(node, x0, y, n); break;
-        case 'to-nchw': e.toNchw(node, x0, y, n); break;
-        case 'reshape': break;
-      }
+    ex.execute(n, (s, call) => {
+      call();
       const now = performance.now();
-      t[node.op] = (t[node.op] ?? 0) + now - last;
+      t[s.node.op] = (t[s.node.op] ?? 0) + now - last;
       last = now;
-    }
+    });
     total.push(last - t0);
     for (const [k, v] of Object.entries(t)) (kinds.get(k) ?? kinds.set(k, []).get(k)!).push(v);
   }

@@ -4,7 +4,7 @@
 // A MAC is one multiply-add of the ONNX Conv definition (padding included in the count).
 import { arch, cpus, platform } from "node:os";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
-import { convOutputSize, type Conv2dF32Shape, type Engine } from "../../src/runtime/kernels.js";
+import { convOutputSize, type Conv2dF32Shape, type Engine } from "../../src/engine/engine.js";
 
 const BATCH = 32;
 const REPEATS = 7;

@@ -5,9 +5,10 @@
 // the fastest of SAMPLES samples (the machine is shared: the minimum is the least disturbed).
 // int8 calls run on buffers already in wasm memory (as the executor does); the f32 calls
 // include copying x in and y out (its only API), a few percent at these sizes.
-import { convOutputSize, type Conv2dF32Shape, type Engine } from "../../src/runtime/kernels.js";
+import { convOutputSize, type Conv2dF32Shape, type Engine } from "../../src/engine/engine.js";
 import type { QConv, QParams } from "../../src/ir/qgraph.js";
 import { quantizeMultiplier } from "../../src/core/fixed-point.js";
+import { LayerRunner } from "../../src/runtime/layer-runner.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { machineStamp } from "../machine.js";
 
@@ -78,11 +79,11 @@ function benchQs8(e: Engine, b: BenchShape, n: number) {
   const node = qconv(b);
   const g = node.geometry;
   const xq: QParams = { scale: 0.1, zeroPoint: -3 }, yq: QParams = { scale: 0.1, zeroPoint: -5 };
-  const h = e.packConv(node, xq);
+  const values = new Map([["x", { name: "x", shape: [g.h, g.w, g.c], q: xq }], ["y", { name: "y", shape: [g.oh, g.ow, g.m], q: yq }]]);
+  const layer = new LayerRunner(e, node, values, n, "int8");
   const xLen = n * g.h * g.w * g.c;
-  const x = e.alloc(xLen), y = e.alloc(n * g.oh * g.ow * g.m);
-  e.i8View(x, xLen).set(new Int8Array(xLen).map((_, i) => Math.round(120 * Math.sin(i * 0.11))));
-  return time(() => e.conv(h, x, y, n, xq, yq));
+  e.i8View(layer.inputs[0]!, xLen).set(new Int8Array(xLen).map((_, i) => Math.round(120 * Math.sin(i * 0.11))));
+  return time(() => layer.runInPlace());
 }
 
 function benchF32(e: Engine, b: BenchShape, n: number) {

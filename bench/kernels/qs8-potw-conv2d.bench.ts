@@ -8,10 +8,11 @@
 // shift-add kernel's work depends on the nonzero taps and exponent levels per channel.
 // Discarded routes and variants: the comment block at the top of
 // assembly/kernels/qs8-potw-conv2d/wasmsimd.ts (numbers from this script, same machine).
-import { convOutputSize, type Engine } from "../../src/runtime/kernels.js";
+import { convOutputSize, type Engine } from "../../src/engine/engine.js";
 import type { PotRounding, QConv, QParams } from "../../src/ir/qgraph.js";
 import { codeBits, potValue } from "../../src/core/pot-codec.js";
 import { quantizeMultiplier } from "../../src/core/fixed-point.js";
+import { LayerRunner } from "../../src/runtime/layer-runner.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { machineStamp } from "../machine.js";
 
@@ -79,15 +80,11 @@ function bench(e: Engine, b: BenchShape, n: number, kernel: "int8" | "pot", rule
   const node = qconv(b, rule);
   const g = node.geometry;
   const xq: QParams = { scale: 0.1, zeroPoint: -3 }, yq: QParams = { scale: 0.1, zeroPoint: -5 };
-  const xLen = n * g.h * g.w * g.c, yLen = n * g.oh * g.ow * g.m;
-  const x = e.alloc(xLen), y = e.alloc(yLen);
-  e.i8View(x, xLen).set(new Int8Array(xLen).map((_, i) => Math.round(120 * Math.sin(i * 0.11))));
-  if (kernel === "int8") {
-    const h = e.packConv(node, xq);
-    return time(() => e.conv(h, x, y, n, xq, yq));
-  }
-  const h = e.packPotConv(node, xq);
-  return time(() => e.potConv(h, x, y, n, xq, yq));
+  const xLen = n * g.h * g.w * g.c;
+  const values = new Map([["x", { name: "x", shape: [g.h, g.w, g.c], q: xq }], ["y", { name: "y", shape: [g.oh, g.ow, g.m], q: yq }]]);
+  const layer = new LayerRunner(e, node, values, n, kernel === "int8" ? "int8" : "shift-add");
+  e.i8View(layer.inputs[0]!, xLen).set(new Int8Array(xLen).map((_, i) => Math.round(120 * Math.sin(i * 0.11))));
+  return time(() => layer.runInPlace());
 }
 
 const [scalar, simd] = [await loadEngine({ simd: false }), await loadEngine({ simd: true })];

@@ -4,7 +4,7 @@
 
 import type { QGraph, QNode } from '../ir/qgraph.js';
 import { memoryReport, type WeightFormat } from '../plan/memory-report.js';
-import { loadEngine } from '../runtime/wasm-loader.js';
+import { plan } from '../plan/planner.js';
 import type { Model } from './model.js';
 
 export interface LayerMemoryRow {
@@ -43,19 +43,10 @@ function layerFileBytes(n: Extract<QNode, { op: 'conv' | 'gemm' }>): number {
   return pad(w) + pad(4 * n.bias.length) + pad(4 * n.weightScale.length) + pad(4 * n.requant.mult.length) + pad(4 * n.requant.shift.length);
 }
 
-/** Packs every layer on a fresh engine, as the executor does, and reads the packed sizes. */
-async function residentBytes(q: QGraph): Promise<{ layers: Map<string, number>; scratch: number }> {
-  const e = await loadEngine();
-  const layers = new Map<string, number>();
-  let scratch = 0;
-  for (const n of q.nodes) {
-    if (n.op !== 'conv' && n.op !== 'gemm') continue;
-    const xq = q.values.get(n.inputs[0]!)!.q;
-    const h = n.op === 'conv' ? (n.pot ? e.packPotConv(n, xq) : e.packConv(n, xq)) : n.pot ? e.packPotGemm(n, xq) : e.packGemm(n, xq);
-    layers.set(n.name, h.packedBytes);
-    scratch = Math.max(scratch, h.scratchBytes);
-  }
-  return { layers, scratch };
+/** Each layer's packed bytes and the shared scratch, from the executor's own plan (src/plan/planner.ts). */
+function residentBytes(q: QGraph): { layers: Map<string, number>; scratch: number } {
+  const p = plan(q, 1);
+  return { layers: new Map(p.steps.filter((s) => s.weights).map((s) => [s.node.name, s.weights!.bytes])), scratch: p.scratchBytes };
 }
 
 export async function inspect(model: Model): Promise<MemoryTable> {
@@ -70,7 +61,7 @@ export async function inspect(model: Model): Promise<MemoryTable> {
   }
   const q = model.q;
   const mem = memoryReport(q);
-  const res = await residentBytes(q);
+  const res = residentBytes(q);
   const nodes = new Map(q.nodes.map((n) => [n.name, n]));
   const layers = mem.layers.map((l): LayerMemoryRow => ({
     name: l.name, op: l.op, format: l.format, weights: l.weights, kernelBits: l.weightBits,

@@ -11,6 +11,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerPareto } from './commands/pareto.js';
 import { registerExportQdq } from './commands/export-qdq.js';
+import { registerExportHw } from './commands/export-hw.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerQuantize } from './commands/quantize.js';
 import { UsageError } from './io.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerQuantize(program);
   registerExportQdq(program);
+  registerExportHw(program);
   registerAnalyze(program);
   registerPareto(program);
   registerEval(program);

@@ -32,7 +32,7 @@ export async function frontierSvg(points: PlotPoint[], markers: PlotMarker[], ti
         data: { values: points },
         mark: { type: 'line', point: true, strokeWidth: 2 },
         encoding: {
-          x: { field: 'savingPct', type: 'quantitative', title: 'kernel-weight memory saved vs 8-bit (%)', scale: { domain: [0, 40] } },
+          x: { field: 'savingPct', type: 'quantitative', title: 'kernel-weight memory saved vs 8-bit (%)', scale: { domain: [0, 50] } },
           y: { field: 'top1', type: 'quantitative', title: 'top-1 (%)', scale: { zero: false } },
           color: { field: 'series', type: 'nominal', title: 'selection', legend: { labelLimit: 400, orient: 'bottom-left' } },
           order: { field: 'savingPct', type: 'quantitative' },

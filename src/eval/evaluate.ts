@@ -6,7 +6,7 @@ import { f32, shapeStr } from '../ir/tensor.js';
 import { F32Executor } from '../runtime/f32-executor.js';
 import type { FloatModel } from '../runtime/float-model.js';
 import type { QGraph } from '../ir/qgraph.js';
-import type { Engine } from '../runtime/kernels.js';
+import type { Engine } from '../engine/engine.js';
 import { QExecutor } from '../runtime/q-executor.js';
 import { runQReference } from '../runtime/reference/q-reference-executor.js';
 

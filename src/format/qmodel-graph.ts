@@ -84,9 +84,9 @@ export class GraphReader {
     if (o.weights !== undefined) this.fail(`${what} has both int8 weights and power-of-two codes`);
     const p = this.obj(o.pot, `${what} pot`);
     const rule = p.rule;
-    if (!isPotRounding(rule)) this.fail(`${what} pot.rule must be ${POT_ROUNDINGS.join(', ')}`);
+    if (!isPotRounding(rule) && rule !== 'gptq') this.fail(`${what} pot.rule must be ${POT_ROUNDINGS.join(', ')} or gptq`);
     const bits = this.int(p.bits, `${what} pot.bits`, 4, 5) as PotBits;
-    if (bits !== codeBits(rule as PotRounding)) this.fail(`${what}: rule '${rule}' uses ${codeBits(rule as PotRounding)}-bit codes, not ${bits}`);
+    if (rule !== 'gptq' && bits !== codeBits(rule as PotRounding)) this.fail(`${what}: rule '${rule}' uses ${codeBits(rule as PotRounding)}-bit codes, not ${bits}`);
     const packed = this.tensor(p.codes, 'u8', Math.ceil((count * bits) / 8), `${what} pot.codes`);
     if ((count * bits) % 8 !== 0 && packed[packed.length - 1]! >> ((count * bits) % 8) !== 0) this.fail(`${what} pot.codes has stray bits after the last code`);
     const codes = unpackCodes(packed, count, bits);
@@ -95,7 +95,7 @@ export class GraphReader {
       if (!isPotCode(codes[i]!, bits)) this.fail(`${what} pot code ${i} (${codes[i]}) is not a valid ${bits}-bit code`);
       weights[i] = decodePot(codes[i]!, bits);
     }
-    return { weights, pot: { rule: rule as PotRounding, bits } };
+    return { weights, pot: { rule: rule as PotRounding | 'gptq', bits } };
   }
 
   private geometry(v: unknown, what: string, withM: boolean): Conv2dGeometry {

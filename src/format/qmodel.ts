@@ -27,7 +27,10 @@
 //     A code is a sign bit (the top bit) + magnitude (0 = zero weight, else exponent + 1):
 //     bits 5: exponents 0..7; bits 4: exponents 0..6; the sign bit alone ("-0") is invalid.
 //     The codec is src/core/pot-codec.ts; the reader decodes the codes to the weights.
-//     Version 1.1 added power-of-two layers; a 1.0 file is a 1.1 file without them.
+//     "rule" says how the codes were chosen: log / linear (5-bit), floor (4-bit), or gptq
+//     (output-aware rounding, src/quant/pot-gptq.ts; 4- or 5-bit, as "bits" says).
+//     Version 1.1 added power-of-two layers; a 1.0 file is a 1.1 file without them. Version 1.2
+//     added the rule gptq; a 1.1 file is a 1.2 file without it.
 //
 // A reader validates everything before use: sizes, offsets, alignment, the checksum, every
 // reference, every node's array lengths against its geometry, value references, parameter
@@ -46,7 +49,7 @@ export class FormatError extends Error {
 
 export const MAGIC = [0x44, 0x42, 0x4c, 0x51];
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 1;
+export const VERSION_MINOR = 2;
 const HEADER_BYTES = 32;
 const SECTION_BYTES = 16;
 const MAX_SECTIONS = 16;

@@ -44,7 +44,8 @@ export interface Conv2dGeometry {
  * weights are the one representation in the IR: codes exist only in files and packed kernels.
  */
 export interface PotWeights {
-  rule: PotRounding;
+  /** a per-weight rounding rule, or 'gptq': output-aware rounding (src/quant/pot-gptq.ts), 4 or 5 bits */
+  rule: PotRounding | 'gptq';
   bits: PotBits;
 }
 

@@ -7,11 +7,12 @@
 //                        float32 weight scales, requantization multipliers and shifts, the graph
 //                        description (value scales and zero points, shapes) and the header;
 //                        equal to the file's size on disk by construction.
-// Plus the activation arena of the integer executor at batch 1.
+// Plus the wasm memory the integer executor holds at batch 1 (its plan's packed weights, scratch
+// and activation arena, as allocated: src/runtime/q-executor.ts footprintOf).
 
 import type { QGraph } from '../ir/qgraph.js';
 import { writeQModel } from '../format/qmodel.js';
-import { plan } from './planner.js';
+import { ALIGN, EXTRA_BYTES, plan, type Plan } from './planner.js';
 
 export type WeightFormat = 'float32' | 'int8' | 'pot';
 
@@ -54,6 +55,21 @@ export interface MemoryReport {
   wholeModelInt8Bytes: number;
   wholeModelSavingVsInt8Pct: number;
   arenaBytes: number;
+  /** packed weights the executor copies into wasm memory (kernel layouts, per-channel constants included) */
+  packedWeightBytes: number;
+  /** of which per-channel constants (bias', requantization) */
+  packedConstantBytes: number;
+  /** wasm memory the executor allocates at batch 1: weights + scratch + arena, padding included */
+  executorBytes: { weights: number; scratch: number; arena: number; total: number };
+}
+
+/** Bytes one engine allocation of `bytes` takes (ALIGN-aligned, + EXTRA_BYTES). */
+const allocation = (bytes: number) => Math.ceil((bytes + EXTRA_BYTES) / ALIGN) * ALIGN;
+
+/** Wasm memory an executor of `p` allocates. */
+export function executorBytes(p: Plan): MemoryReport['executorBytes'] {
+  const weights = allocation(p.weights.length), scratch = allocation(p.scratchBytes), arena = allocation(p.arenaBytes);
+  return { weights, scratch, arena, total: weights + scratch + arena };
 }
 
 export function layerMemory(q: QGraph): LayerMemory[] {
@@ -85,6 +101,7 @@ export function memoryReport(q: QGraph, fileBytes?: Uint8Array): MemoryReport {
     scales += pad(4 * node.weightScale.length);
     requant += pad(4 * node.requant.mult.length) + pad(4 * node.requant.shift.length);
   }
+  const p1 = plan(q, 1);
   const wholeModelInt8Bytes = layers.some((l) => l.format === 'pot') ? writeQModel(int8Layout(q)).length : file.length;
   return {
     layers,
@@ -94,6 +111,9 @@ export function memoryReport(q: QGraph, fileBytes?: Uint8Array): MemoryReport {
     wholeModel: { total: file.length, kernelWeights, biases, scales, requant, other: file.length - kernelWeights - biases - scales - requant },
     wholeModelInt8Bytes,
     wholeModelSavingVsInt8Pct: 100 * (1 - file.length / wholeModelInt8Bytes),
-    arenaBytes: plan(q, 1).arenaBytes,
+    arenaBytes: p1.arenaBytes,
+    packedWeightBytes: p1.weights.length,
+    packedConstantBytes: p1.constantBytes,
+    executorBytes: executorBytes(p1),
   };
 }

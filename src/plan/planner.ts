@@ -1,14 +1,18 @@
-// QGraph -> Plan: the order of kernel calls and one activation arena.
+// QGraph -> Plan: the kernel calls in order (kernel, params, packed weights, arena slots), one
+// activation arena, one weight region and one scratch region. The executor only runs a Plan.
 // Liveness: each buffer lives from the step that writes it to the last step that reads it
 // (reshapes alias their input's buffer). Offsets: greedy by size (largest first, lowest
 // offset that does not overlap a buffer whose lifetime intersects), as XNNPACK's and
 // TFLite's arena planners do. Every buffer is 16-byte aligned and padded by EXTRA_BYTES,
 // so kernels may read (never write) up to 16 bytes past a buffer's end.
 
+import { ALIGN, EXTRA_BYTES } from '../engine/heap.js';
+import type { KernelName } from '../engine/kernel-specs.js';
 import type { QGraph, QNode } from '../ir/qgraph.js';
+import { layerStep, type LayerStep, type PotKernels } from './layer-step.js';
 
-export const EXTRA_BYTES = 16;
-export const ALIGN = 16;
+export { ALIGN, EXTRA_BYTES };
+export type { PotKernels };
 
 export interface Buffer {
   id: number;
@@ -22,10 +26,16 @@ export interface Buffer {
   size: number;
 }
 
-export interface Step {
+export interface Step<K extends KernelName = KernelName> extends LayerStep<K> {
   node: QNode;
   inputs: number[]; // arena byte offsets
   output: number;
+  /** this step's packed weights inside Plan.weights, or null */
+  weights: { offset: number; bytes: number } | null;
+}
+
+export interface PlanOptions {
+  potKernels?: PotKernels;
 }
 
 export interface Plan {
@@ -38,11 +48,19 @@ export interface Plan {
   /** value name -> buffer */
   bufferOf: Map<string, Buffer>;
   arenaBytes: number;
+  /** every step's packed weights, each at an ALIGN-aligned offset */
+  weights: Uint8Array;
+  /** bytes of `weights` that are per-channel constants (block / record headers) */
+  constantBytes: number;
+  /** one scratch region shared by every step: the largest any step needs */
+  scratchBytes: number;
+  potKernels: PotKernels;
 }
 
 const alignUp = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
 
-export function plan(q: QGraph, batch: number): Plan {
+export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
+  const potKernels = opts.potKernels ?? 'shift-add';
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`plan: batch must be a positive integer, got ${batch}`);
   const bufferOf = new Map<string, Buffer>();
   const buffers: Buffer[] = [];
@@ -79,6 +97,26 @@ export function plan(q: QGraph, batch: number): Plan {
   }
   const arenaBytes = buffers.reduce((m, b) => Math.max(m, b.offset + b.size), 0);
   const off = (name: string) => bufferOf.get(name)!.offset;
-  const steps = q.nodes.filter((n) => n.op !== 'reshape').map((node) => ({ node, inputs: node.inputs.map(off), output: off(node.outputs[0]!) }));
-  return { batch, steps, input: off(q.input.quantized), outputs: q.outputs.map((o) => off(o.quantized)), buffers, bufferOf, arenaBytes };
+  const qp = (name: string) => {
+    const v = q.values.get(name);
+    if (!v) throw new Error(`plan: value '${name}' has no quantization parameters`);
+    return v.q;
+  };
+  const steps: Step[] = [];
+  let weightBytes = 0, constantBytes = 0, scratchBytes = 0;
+  for (const node of q.nodes) {
+    const s = layerStep(node, qp, potKernels);
+    if (s === null) continue;
+    const weights = s.packed === null ? null : { offset: weightBytes, bytes: s.packed.length };
+    if (s.packed !== null) weightBytes = alignUp(weightBytes + s.packed.length);
+    constantBytes += s.constantBytes;
+    scratchBytes = Math.max(scratchBytes, s.scratchBytes);
+    steps.push({ ...s, node, inputs: node.inputs.map(off), output: off(node.outputs[0]!), weights });
+  }
+  const blob = new Uint8Array(weightBytes);
+  for (const s of steps) if (s.weights) blob.set(s.packed!, s.weights.offset);
+  return {
+    batch, steps, input: off(q.input.quantized), outputs: q.outputs.map((o) => off(o.quantized)), buffers, bufferOf, arenaBytes,
+    weights: blob, constantBytes, scratchBytes, potKernels,
+  };
 }

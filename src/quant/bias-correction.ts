@@ -11,7 +11,7 @@ import { f32, type Tensor } from '../ir/tensor.js';
 import { conv2dReference, convGeometry, type ConvAttrs } from '../ops/conv.js';
 import { F32Executor } from '../runtime/f32-executor.js';
 import type { FloatModel } from '../runtime/float-model.js';
-import type { Engine } from '../runtime/kernels.js';
+import type { Engine } from '../engine/engine.js';
 import { CalibrationError } from './observers.js';
 import { type WeightLayer, weightLayers } from './quantize-pot.js';
 import { QuantizationError } from '../core/errors.js';

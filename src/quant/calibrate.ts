@@ -10,7 +10,7 @@ import type { Graph } from '../ir/graph.js';
 import { f32, shapeStr } from '../ir/tensor.js';
 import { F32Executor } from '../runtime/f32-executor.js';
 import type { FloatModel } from '../runtime/float-model.js';
-import type { Engine } from '../runtime/kernels.js';
+import type { Engine } from '../engine/engine.js';
 import { CalibrationError, createObserver, type RangeObserver, type ValueRange } from './observers.js';
 
 export { CalibrationError, type ValueRange } from './observers.js';

@@ -1,20 +1,24 @@
-// DoubleQExt: per-layer metrics on top of the 8-bit and all-PoT forms of a model, and the
-// selection of the layers that get power-of-two weights. Evaluations go through an Evaluator
-// (parallel workers in Node); per-layer results are computed once and reused.
+// DoubleQExt: per-layer metrics on top of the 8-bit form and one all-PoT form per code width
+// (tier) of a model, and the selection of each layer's tier (int8 or a power-of-two width).
+// Evaluations go through an Evaluator (parallel workers in Node); per-layer results are computed
+// once and reused.
 
 import type { Dataset } from '../data/dataset.js';
 import type { QGraph } from '../ir/qgraph.js';
 import type { Evaluator } from '../parallel/eval-pool.js';
 import type { FloatModel } from '../runtime/float-model.js';
-import { compareLogits, type LayerInfo, mixLayers, staticMetrics, type MetricName } from './layer-metrics.js';
+import { compareLogits, type LayerInfo, mixTiers, staticMetrics, type MetricName, tiersOf } from './layer-metrics.js';
 import { layerFloatWeights } from './quantize-int8.js';
-import { quantizeModel, type QuantizeModelOptions } from './quantize-model.js';
-import { type Search, selectForDrop, selectForMemory, type Selection, type Target } from './select-layers.js';
+import { levelTwo, quantizeModel, type QuantizeModelOptions } from './quantize-model.js';
+import { codeBits } from '../core/pot-codec.js';
+import { type Assignment, type Search, selectForDrop, selectForMemory, type Selection, type Target } from './select-layers.js';
 
 export interface ExtModel {
   q8: QGraph;
-  /** every weight layer power-of-two, with the chosen rule and options */
+  /** every weight layer power-of-two at the first (widest) tier */
   qpot: QGraph;
+  /** every weight layer power-of-two, one graph per code width, widest first */
+  qpots: Map<number, QGraph>;
   layers: LayerInfo[];
   calibImages: number;
   seconds: { quantize: number; sensitivity: number };
@@ -22,23 +26,39 @@ export interface ExtModel {
 
 export type ExtProgress = (stage: string, done: number, total: number) => void;
 
-/** Quantizes to 8-bit and to all-PoT once, then measures the static metrics. */
-export async function prepareExt(model: FloatModel, calibData: () => Promise<Dataset>, o: Omit<QuantizeModelOptions, 'pot'>): Promise<ExtModel> {
-  const t0 = performance.now();
-  const { q: qpot, q8, calibImages } = await quantizeModel(model, calibData, { ...o, pot: 'all' });
-  const layers = staticMetrics(q8, qpot, layerFloatWeights(model.graphFor(model.fixedBatch ?? 1), q8));
-  return { q8, qpot, layers, calibImages, seconds: { quantize: (performance.now() - t0) / 1000, sensitivity: 0 } };
+/** The code widths a selection chooses among: gptq 5 and 4 bits unless a rule is named; the rule method its rule's width. */
+export function defaultTiers(o: { potMethod?: string; rounding?: string; refitScale?: boolean; biasCorrection?: boolean }): (4 | 5)[] {
+  const rule = o.potMethod === 'rule' || (o.potMethod === undefined && (o.refitScale || o.biasCorrection));
+  if (rule || o.rounding !== undefined) return [codeBits((o.rounding ?? 'log') as 'log')];
+  return [5, 4];
 }
 
-/** Single-layer sensitivity of every layer on the evaluator's images (one evaluation per layer). */
+/** Quantizes to 8-bit and to all-PoT at each tier once, then measures the static metrics. */
+export async function prepareExt(model: FloatModel, calibData: () => Promise<Dataset>, o: Omit<QuantizeModelOptions, 'pot'>, tiers: readonly (4 | 5)[] = defaultTiers(o)): Promise<ExtModel> {
+  const t0 = performance.now();
+  const { q8, calibImages } = await quantizeModel(model, calibData, { ...o, pot: 'none' });
+  const names = q8.nodes.filter((n) => n.op === 'conv' || n.op === 'gemm').map((n) => n.name);
+  const qpots = new Map<number, QGraph>();
+  for (const b of tiers) qpots.set(b, await levelTwo(model, q8, calibData, new Map(names.map((n) => [n, b])), o));
+  const layers = staticMetrics(q8, [...qpots.values()], layerFloatWeights(model.graphFor(model.fixedBatch ?? 1), q8));
+  return { q8, qpot: qpots.get(tiers[0]!)!, qpots, layers, calibImages, seconds: { quantize: (performance.now() - t0) / 1000, sensitivity: 0 } };
+}
+
+/** The model of an assignment (layer -> code width; others int8). */
+export function assignedModel(ext: ExtModel, a: Assignment | Record<string, number>): QGraph {
+  return mixTiers(ext.q8, ext.qpots, a instanceof Map ? a : new Map(Object.entries(a)));
+}
+
+/** Single-layer sensitivity of every layer at every tier on the evaluator's images (one evaluation each). */
 export async function measureSensitivity(ext: ExtModel, ev: Evaluator, onProgress?: ExtProgress): Promise<Float32Array> {
   const t0 = performance.now();
   const classes = ext.q8.outputs[0]!.shape.reduce((p, d) => p * d, 1);
   const base = await ev.logits(ext.q8);
-  for (const [i, l] of ext.layers.entries()) {
-    const logits = await ev.logits(mixLayers(ext.q8, ext.qpot, new Set([l.name])));
-    l.sensitivity = compareLogits(base, logits, ev.set.labels, classes);
-    onProgress?.('sensitivity', i + 1, ext.layers.length);
+  const jobs = ext.layers.flatMap((l) => tiersOf(l).map((t) => ({ l, t })));
+  for (const [i, { l, t }] of jobs.entries()) {
+    t.sensitivity = compareLogits(base, await ev.logits(assignedModel(ext, new Map([[l.name, t.codeBits]]))), ev.set.labels, classes);
+    if (t === tiersOf(l)[0] && l.tiers) l.sensitivity = t.sensitivity;
+    onProgress?.('sensitivity', i + 1, jobs.length);
   }
   ext.seconds.sensitivity = (performance.now() - t0) / 1000;
   return base;
@@ -58,14 +78,14 @@ export async function selectExt(ext: ExtModel, metric: MetricName, target: Targe
     if (!ev || !base) throw new Error('max-drop selection needs an evaluator and the 8-bit logits');
     const classes = ext.q8.outputs[0]!.shape.reduce((p, d) => p * d, 1);
     const cache = new Map<string, number>();
-    const measure = async (names: string[]) => {
-      const key = [...names].sort().join('\n');
-      if (!cache.has(key)) cache.set(key, compareLogits(base, await ev.logits(mixLayers(ext.q8, ext.qpot, new Set(names))), ev.set.labels, classes).top1DropPoints);
+    const measure = async (a: Assignment) => {
+      const key = [...a].map(([n, b]) => `${n}:${b}`).sort().join('\n');
+      if (!cache.has(key)) cache.set(key, compareLogits(base, await ev.logits(assignedModel(ext, a)), ev.set.labels, classes).top1DropPoints);
       return cache.get(key)!;
     };
     const s = await selectForDrop(ext.layers, metric, target.points, measure, (d, t) => onProgress?.('selection', d, t));
-    return { ...s, metric, search: 'greedy-remeasure', target, measuredDropPoints: s.measuredDrop, q: mixLayers(ext.q8, ext.qpot, new Set(s.layers)) };
+    return { ...s, metric, search: 'greedy-remeasure', target, measuredDropPoints: s.measuredDrop, q: assignedModel(ext, s.bits) };
   }
   const s = selectForMemory(ext.layers, metric, target, search);
-  return { ...s, metric, search, target, q: mixLayers(ext.q8, ext.qpot, new Set(s.layers)) };
+  return { ...s, metric, search, target, q: assignedModel(ext, s.bits) };
 }

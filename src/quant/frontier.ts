@@ -3,8 +3,8 @@
 
 import { countCorrect } from '../eval/evaluate.js';
 import type { Evaluator } from '../parallel/eval-pool.js';
-import type { ExtModel } from './doubleqext.js';
-import { mixLayers, type MetricName } from './layer-metrics.js';
+import { assignedModel, type ExtModel } from './doubleqext.js';
+import type { MetricName } from './layer-metrics.js';
 import { maxSavingPct, type Search, selectForMemory } from './select-layers.js';
 
 export interface FrontierPoint {
@@ -12,6 +12,8 @@ export interface FrontierPoint {
   savingVsInt8Pct: number;
   kernelWeightBytes: number;
   layers: string[];
+  /** code width of each power-of-two layer */
+  bits: Record<string, number>;
   correct: number;
   total: number;
   top1: number;
@@ -23,7 +25,14 @@ export interface FrontierPoint {
 export interface FrontierCurve {
   metric: MetricName;
   search: Search;
+  /** the level-two method and code widths, when curves of several are shown together */
+  method?: string;
   points: FrontierPoint[];
+}
+
+/** A curve's name in tables and plots. */
+export function curveName(c: FrontierCurve): string {
+  return `${c.method ? `${c.method}: ` : ''}${c.metric} (${c.search})`;
 }
 
 export interface FrontierResult {
@@ -33,24 +42,34 @@ export interface FrontierResult {
   seconds: number;
 }
 
-/** Evaluates layer sets on the evaluator's images, each distinct set once. */
+/** Layers (each at its first tier) or an assignment layer -> code width. */
+export type LayerChoice = readonly string[] | Readonly<Record<string, number>>;
+
+/** Evaluates assignments on the evaluator's images, each distinct one once. */
 export class SetEvaluator {
   private readonly cache = new Map<string, number>();
   constructor(private readonly ext: ExtModel, private readonly ev: Evaluator) {}
 
-  static key(layers: readonly string[]): string {
-    return [...layers].sort().join('\n');
+  /** The assignment a choice means. */
+  bitsOf(c: LayerChoice): Record<string, number> {
+    if (!Array.isArray(c)) return c as Record<string, number>;
+    const first = this.ext.layers.map((l) => [l.name, (l.tiers?.[0] ?? l).codeBits] as const);
+    return Object.fromEntries(first.filter(([n]) => (c as readonly string[]).includes(n)));
+  }
+
+  static key(bits: Readonly<Record<string, number>>): string {
+    return Object.entries(bits).map(([n, b]) => `${n}:${b}`).sort().join('\n');
   }
 
   get evaluations(): number {
     return this.cache.size;
   }
 
-  async correct(layers: readonly string[]): Promise<number> {
-    const k = SetEvaluator.key(layers);
+  async correct(choice: LayerChoice): Promise<number> {
+    const bits = this.bitsOf(choice), k = SetEvaluator.key(bits);
     if (!this.cache.has(k)) {
       const classes = this.ext.q8.outputs[0]!.shape.reduce((p, d) => p * d, 1);
-      this.cache.set(k, countCorrect(await this.ev.logits(mixLayers(this.ext.q8, this.ext.qpot, new Set(layers))), this.ev.set.labels, classes));
+      this.cache.set(k, countCorrect(await this.ev.logits(assignedModel(this.ext, bits)), this.ev.set.labels, classes));
     }
     return this.cache.get(k)!;
   }
@@ -64,25 +83,26 @@ export async function computeFrontier(ext: ExtModel, sets: SetEvaluator, total: 
   for (let b = 0; b < max - 1e-9; b += step) budgets.push(Math.round(b * 1000) / 1000);
   budgets.push(max);
   const plans = metrics.map((metric) => ({ metric, picks: budgets.map((b) => ({ b, s: selectForMemory(ext.layers, metric, { kind: 'saving', pct: b }, search) })) }));
-  const distinct = [...new Set(plans.flatMap((p) => p.picks.map((x) => SetEvaluator.key(x.s.layers))))];
-  for (const [i, k] of distinct.entries()) {
-    await sets.correct(k ? k.split('\n') : []);
-    onProgress?.(i + 1, distinct.length);
+  const distinct = new Map(plans.flatMap((p) => p.picks.map((x) => [SetEvaluator.key(x.s.bits), x.s.bits] as const)));
+  let i = 0;
+  for (const bits of distinct.values()) {
+    await sets.correct(bits);
+    onProgress?.(++i, distinct.size);
   }
-  const base = await sets.correct([]);
+  const base = await sets.correct({});
   const pct = (c: number) => (100 * c) / total;
   const curves = await Promise.all(plans.map(async ({ metric, picks }) => {
     const seen = new Set<string>();
     const points: FrontierPoint[] = [];
     for (const { b, s } of picks) {
-      const k = SetEvaluator.key(s.layers);
+      const k = SetEvaluator.key(s.bits);
       if (seen.has(k)) continue; // the previous selection already met this budget
       seen.add(k);
-      const c = await sets.correct(s.layers);
-      points.push({ budgetPct: b, savingVsInt8Pct: s.savingVsInt8Pct, kernelWeightBytes: s.kernelWeightBytes, layers: s.layers, correct: c, total,
+      const c = await sets.correct(s.bits);
+      points.push({ budgetPct: b, savingVsInt8Pct: s.savingVsInt8Pct, kernelWeightBytes: s.kernelWeightBytes, layers: s.layers, bits: s.bits, correct: c, total,
         top1: pct(c), dropVsInt8Points: pct(base) - pct(c), aboveLessAggressive: points.some((p) => p.savingVsInt8Pct < s.savingVsInt8Pct && p.correct < c) });
     }
     return { metric, search, points };
   }));
-  return { int8: { correct: base, total, top1: pct(base) }, curves, evaluations: distinct.length, seconds: (performance.now() - t0) / 1000 };
+  return { int8: { correct: base, total, top1: pct(base) }, curves, evaluations: distinct.size, seconds: (performance.now() - t0) / 1000 };
 }

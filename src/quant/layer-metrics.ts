@@ -16,10 +16,21 @@ import { weightLayers, type WeightLayer } from './quantize-pot.js';
 export const METRICS = ['error', 'sensitivity', 'entropy'] as const;
 export type MetricName = (typeof METRICS)[number];
 
+/** One power-of-two code width a layer may take (mixed widths: the selection picks one or int8). */
+export interface TierInfo {
+  codeBits: number;
+  bitsSaved: number;
+  sqnrDb: number;
+  nsr: number;
+  sensitivity?: { kl: number; agreementPct: number; top1DropPoints: number };
+}
+
+/** A layer's metrics; the top-level tier fields are its first (widest) tier, `tiers` lists all, widest first. */
 export interface LayerInfo {
   name: string;
   op: string;
   weights: number;
+  tiers?: TierInfo[];
   codeBits: number;
   /** kernel-weight bits saved against 8-bit when the layer is power-of-two */
   bitsSaved: number;
@@ -29,25 +40,38 @@ export interface LayerInfo {
   sensitivity?: { kl: number; agreementPct: number; top1DropPoints: number };
 }
 
-/** Static metrics from the 8-bit and the all-PoT graphs and the float weights. */
-export function staticMetrics(q8: QGraph, qpot: QGraph, floatWeights: ReadonlyMap<string, Float32Array>): LayerInfo[] {
-  const pot = new Map(weightLayers(qpot).map((l) => [l.name, l]));
+/** Static metrics from the 8-bit graph, one all-PoT graph per code width (widest first) and the float weights. */
+export function staticMetrics(q8: QGraph, qpots: QGraph | readonly QGraph[], floatWeights: ReadonlyMap<string, Float32Array>): LayerInfo[] {
+  const pots = (Array.isArray(qpots) ? qpots : [qpots]).map((g) => new Map(weightLayers(g).map((l) => [l.name, l])));
   return weightLayers(q8).map((l) => {
-    const p = pot.get(l.name);
-    if (!p?.pot) throw new Error(`layer '${l.name}' has no power-of-two form`);
     const wf = floatWeights.get(l.name)!;
-    let sig = 0, noise = 0;
-    const per = wf.length / p.weightScale.length;
-    for (let i = 0; i < wf.length; i++) {
-      sig += wf[i]! ** 2;
-      noise += (wf[i]! - p.weightScale[Math.floor(i / per)]! * p.weights[i]!) ** 2;
-    }
-    const nsr = sig > 0 ? noise / sig : 0;
-    return {
-      name: l.name, op: l.op, weights: l.weights.length, codeBits: p.pot.bits, bitsSaved: l.weights.length * (8 - p.pot.bits),
-      sqnrDb: nsr > 0 ? -10 * Math.log10(nsr) : Infinity, nsr, entropyBits: histogramEntropy(l),
-    };
+    const tiers = pots.map((pot): TierInfo => {
+      const p = pot.get(l.name);
+      if (!p?.pot) throw new Error(`layer '${l.name}' has no power-of-two form`);
+      let sig = 0, noise = 0;
+      const per = wf.length / p.weightScale.length;
+      for (let i = 0; i < wf.length; i++) {
+        sig += wf[i]! ** 2;
+        noise += (wf[i]! - p.weightScale[Math.floor(i / per)]! * p.weights[i]!) ** 2;
+      }
+      const nsr = sig > 0 ? noise / sig : 0;
+      return { codeBits: p.pot.bits, bitsSaved: l.weights.length * (8 - p.pot.bits), sqnrDb: nsr > 0 ? -10 * Math.log10(nsr) : Infinity, nsr };
+    });
+    return { name: l.name, op: l.op, weights: l.weights.length, ...tiers[0]!, entropyBits: histogramEntropy(l), tiers };
   });
+}
+
+/** The tiers of a layer (a layer without `tiers` has one: its top-level fields). */
+export function tiersOf(l: LayerInfo): TierInfo[] {
+  return l.tiers ?? [l];
+}
+
+/** The cost of a layer at one of its tiers. Entropy has no width: scaled by the bits a weight loses. */
+export function tierCost(l: LayerInfo, t: TierInfo, metric: MetricName): number {
+  if (metric === 'error') return t.nsr;
+  if (metric === 'entropy') return (l.entropyBits * (8 - t.codeBits)) / (8 - tiersOf(l)[0]!.codeBits);
+  if (!t.sensitivity) throw new Error(`layer '${l.name}' has no measured sensitivity at ${t.codeBits} bits`);
+  return t.sensitivity.kl;
 }
 
 function histogramEntropy(l: WeightLayer): number {
@@ -65,6 +89,18 @@ function histogramEntropy(l: WeightLayer): number {
 export function mixLayers(q8: QGraph, qpot: QGraph, names: ReadonlySet<string>): QGraph {
   const pot = new Map(qpot.nodes.map((n) => [n.name, n]));
   return { ...q8, nodes: q8.nodes.map((n) => (names.has(n.name) ? pot.get(n.name)! : n)) };
+}
+
+/** The 8-bit graph with each assigned layer taken from the all-PoT graph of its code width. */
+export function mixTiers(q8: QGraph, qpots: ReadonlyMap<number, QGraph>, bits: ReadonlyMap<string, number>): QGraph {
+  const by = new Map([...qpots].map(([b, g]) => [b, new Map(g.nodes.map((n) => [n.name, n]))]));
+  return { ...q8, nodes: q8.nodes.map((n) => {
+    const b = bits.get(n.name);
+    if (b === undefined) return n;
+    const node = by.get(b)?.get(n.name);
+    if (!node) throw new Error(`layer '${n.name}' has no ${b}-bit power-of-two form`);
+    return node;
+  }) };
 }
 
 /** Softmax KL(P_base || P) averaged over rows, top-1 agreement and accuracy change. */

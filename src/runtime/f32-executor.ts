@@ -8,7 +8,7 @@ import { f32, shapeStr, type Tensor } from '../ir/tensor.js';
 import { convGeometry, type ConvAttrs } from '../ops/conv.js';
 import { OpError } from '../ops/op.js';
 import { OPS } from '../ops/registry.js';
-import type { Engine } from './kernels.js';
+import type { Engine } from '../engine/engine.js';
 
 export interface F32ExecutorOptions {
   /** Wasm engine for the convolutions; omit to run the plain TypeScript reference. */

@@ -1,40 +1,41 @@
-// Runs a QGraph on the wasm integer kernels. At construction: weights are packed once and one
-// activation arena (src/plan/planner.ts) is allocated for `maxBatch` images. run() quantizes
-// the input into the arena, calls the kernels in plan order, dequantizes the outputs into
-// preallocated arrays: it allocates nothing and never grows wasm memory.
+// Runs a Plan (src/plan/planner.ts) of a QGraph on the wasm integer kernels. At construction the
+// plan's packed weights are copied once into wasm memory and its scratch and activation arena
+// (for `maxBatch` images) are allocated; every step's params are bound to those addresses.
+// run() quantizes the input into the arena, runs the steps in order and dequantizes the outputs
+// into preallocated arrays: it never grows wasm memory. No kernel or packing decision is made
+// here: the planner made them.
 
-import type { QGraph, QNode, QParams } from '../ir/qgraph.js';
-import { plan, type Plan } from '../plan/planner.js';
+import type { Engine } from '../engine/engine.js';
+import type { QGraph, QParams } from '../ir/qgraph.js';
+import { executorBytes } from '../plan/memory-report.js';
+import { plan, type Plan, type PotKernels, type Step } from '../plan/planner.js';
+import { bindCall, type BoundCall } from './bind.js';
 import { dequantizeOutput, quantizeInput } from './edges.js';
-import type { Engine } from './kernels.js';
-
-type Packed = ReturnType<Engine['packConv']> | ReturnType<Engine['packGemm']> | ReturnType<Engine['packPotConv']> | ReturnType<Engine['packPotGemm']>;
 
 export interface QExecutorOptions {
   /** Power-of-two layers on the shift-add kernels (default) or on the int8 kernels with decoded weights (same bytes). */
-  potKernels?: 'shift-add' | 'int8';
+  potKernels?: PotKernels;
 }
 
 export class QExecutor {
   readonly plan: Plan;
+  /** wasm memory this executor allocated (equal to the memory report's executorBytes) */
+  readonly footprint: ReturnType<typeof executorBytes>;
   private readonly arena: number;
-  private readonly packed = new Map<QNode, Packed>();
+  private readonly calls: BoundCall[];
   private readonly outputs: Float32Array[];
   /** output views per batch size, made once so run() allocates nothing in steady state */
   private readonly views = new Map<number, Float32Array[]>();
 
-  private readonly shiftAdd: boolean;
-
   constructor(readonly q: QGraph, private readonly engine: Engine, readonly maxBatch = 1, opts: QExecutorOptions = {}) {
-    this.plan = plan(q, maxBatch);
-    this.shiftAdd = (opts.potKernels ?? 'shift-add') === 'shift-add';
-    for (const s of this.plan.steps) {
-      const n = s.node;
-      const xq = this.qp(n.inputs[0]!);
-      if (n.op === 'conv') this.packed.set(n, n.pot && this.shiftAdd ? engine.packPotConv(n, xq) : engine.packConv(n, xq));
-      if (n.op === 'gemm') this.packed.set(n, n.pot && this.shiftAdd ? engine.packPotGemm(n, xq) : engine.packGemm(n, xq));
-    }
+    this.plan = plan(q, maxBatch, { potKernels: opts.potKernels });
+    this.footprint = executorBytes(this.plan);
+    const weights = engine.alloc(this.plan.weights.length);
+    engine.write(weights, this.plan.weights);
+    const scratch = engine.alloc(this.plan.scratchBytes);
     this.arena = engine.alloc(this.plan.arenaBytes);
+    const a = this.arena;
+    this.calls = this.plan.steps.map((s) => bindCall(s, s.inputs.map((o) => a + o), a + s.output, weights + (s.weights?.offset ?? 0), scratch, maxBatch));
     this.outputs = q.outputs.map((o) => new Float32Array(maxBatch * o.shape.reduce((p, d) => p * d, 1)));
   }
 
@@ -49,7 +50,8 @@ export class QExecutor {
 
   /** x: float NCHW images; returns the dequantized outputs (views reused by the next run). */
   run(x: Float32Array, n: number): Float32Array[] {
-    this.execute(x, n);
+    this.quantize(x, n);
+    this.execute(n);
     let views = this.views.get(n);
     if (!views) this.views.set(n, (views = this.q.outputs.map((o, i) => this.outputs[i]!.subarray(0, n * o.shape.reduce((p, d) => p * d, 1)))));
     for (let i = 0; i < views.length; i++) {
@@ -61,34 +63,45 @@ export class QExecutor {
 
   /** Runs the graph and returns copies of the int8 graph outputs (for tests and export). */
   runQuantized(x: Float32Array, n: number): Int8Array[] {
-    this.execute(x, n);
-    return this.q.outputs.map((o, i) => this.engine.i8View(this.arena + this.plan.outputs[i]!, n * o.shape.reduce((p, d) => p * d, 1)).slice());
+    this.quantize(x, n);
+    this.execute(n);
+    return this.int8Outputs(n);
   }
 
-  private execute(x: Float32Array, n: number): void {
-    if (!Number.isInteger(n) || n < 1 || n > this.maxBatch) throw new Error(`batch ${n} is outside 1..${this.maxBatch} planned for`);
-    const e = this.engine, a = this.arena;
-    const inPer = this.q.input.shape.reduce((p, d) => p * d, 1);
-    quantizeInput(x, n, this.q.input.shape, this.q.input.q, e.i8View(a + this.plan.input, n * inPer));
-    for (const s of this.plan.steps) {
-      const node = s.node;
-      const x0 = a + s.inputs[0]!, y = a + s.output;
-      switch (node.op) {
-        case 'conv':
-          if (node.pot && this.shiftAdd) e.potConv(this.packed.get(node) as ReturnType<Engine['packPotConv']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
-          else e.conv(this.packed.get(node) as ReturnType<Engine['packConv']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
-          break;
-        case 'gemm':
-          if (node.pot && this.shiftAdd) e.potGemm(this.packed.get(node) as ReturnType<Engine['packPotGemm']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
-          else e.gemm(this.packed.get(node) as ReturnType<Engine['packGemm']>, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!));
-          break;
-        case 'add': e.add(node, x0, a + s.inputs[1]!, y, n, this.qp(node.inputs[0]!), this.qp(node.inputs[1]!), this.qp(node.outputs[0]!)); break;
-        case 'gavgpool': e.gavgpool(node, x0, y, n, this.qp(node.inputs[0]!), this.qp(node.outputs[0]!)); break;
-        case 'maxpool': e.maxpool(node, x0, y, n); break;
-        case 'strided-copy': e.stridedCopy(node, x0, y, n); break;
-        case 'to-nchw': e.toNchw(node, x0, y, n); break;
-        case 'reshape': break;
-      }
+  /** Runs the graph on an already quantized input (int8, the graph's per-image layout: NHWC or [k]). */
+  runInt8(x: Int8Array, n: number): Int8Array[] {
+    this.checkBatch(n);
+    const per = this.plan.bufferOf.get(this.q.input.quantized)!.bytesPerImage;
+    if (x.length !== n * per) throw new Error(`input has ${x.length} values, expected ${n} x ${per}`);
+    this.engine.i8View(this.arena + this.plan.input, x.length).set(x);
+    this.execute(n);
+    return this.int8Outputs(n);
+  }
+
+  /** Runs the steps on the input already in the arena; `time` (profiling) wraps each kernel call. */
+  execute(n: number, time?: (step: Step, call: () => void) => void): void {
+    this.checkBatch(n);
+    const e = this.engine;
+    for (let i = 0; i < this.calls.length; i++) {
+      const c = this.calls[i]!;
+      (c.params as Record<string, number>)[c.batchField] = n * c.perImage;
+      if (time) time(this.plan.steps[i]!, () => e.run(c.kernel, c.params));
+      else e.run(c.kernel, c.params);
     }
+  }
+
+  /** Quantizes float NCHW images into the arena's input slot. */
+  quantize(x: Float32Array, n: number): void {
+    this.checkBatch(n);
+    const inPer = this.q.input.shape.reduce((p, d) => p * d, 1);
+    quantizeInput(x, n, this.q.input.shape, this.q.input.q, this.engine.i8View(this.arena + this.plan.input, n * inPer));
+  }
+
+  private checkBatch(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > this.maxBatch) throw new Error(`batch ${n} is outside 1..${this.maxBatch} planned for`);
+  }
+
+  private int8Outputs(n: number): Int8Array[] {
+    return this.q.outputs.map((o, i) => this.engine.i8View(this.arena + this.plan.outputs[i]!, n * o.shape.reduce((p, d) => p * d, 1)).slice());
   }
 }

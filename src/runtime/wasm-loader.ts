@@ -1,7 +1,10 @@
 // The only module that knows the wasm binaries: decodes the embedded base64, detects SIMD
-// support with WebAssembly.validate and instantiates scalar or SIMD. No fs, no fetch, no DOM.
+// support with WebAssembly.validate and instantiates scalar or SIMD with @assemblyscript/loader
+// (the same code in Node and browsers; its env.abort turns a kernel abort into an Error with the
+// AssemblyScript message, file, line and column). No fs, no fetch, no DOM.
 // see: onnxruntime js/web/lib/wasm/wasm-factory.ts (isSimdSupported), as-sha256 src/wasm.ts (newInstance)
-import { Engine } from "./kernels.js";
+import { instantiate } from "@assemblyscript/loader";
+import { Engine } from "../engine/engine.js";
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-binaries.js";
 
 export interface LoadEngineOptions {
@@ -12,7 +15,6 @@ export interface LoadEngineOptions {
 /** The part of the WebAssembly JS API used here (declared locally: the project's lib has no DOM types). */
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { readonly exports: object } }>;
 }
 
 function wasmApi(): WasmApi {
@@ -65,13 +67,6 @@ export async function loadEngine(opts: LoadEngineOptions = {}): Promise<Engine> 
   }
   const simd = opts.simd ?? simdSupported;
   const bytes = simd ? simdBytes : decodeBase64(SCALAR_WASM_BASE64);
-  const imports = {
-    env: {
-      abort(_message: number, _file: number, line: number, column: number): never {
-        throw new Error(`wasm kernel abort at ${line}:${column}`);
-      },
-    },
-  };
-  const { instance } = await wasm.instantiate(bytes, imports);
-  return new Engine(instance, simd);
+  const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
+  return new Engine({ exports }, simd);
 }

@@ -144,12 +144,13 @@ describe('doubleq quantize --pot (level two)', () => {
       '--pot', '/layer3/layer3.2/conv1/Conv,/layer3/layer3.2/conv2/Conv', '--json').out);
     expect(l.potLayers).toEqual(['/layer3/layer3.2/conv1/Conv', '/layer3/layer3.2/conv2/Conv']);
     expect(l.savingVsInt8Pct).toBeCloseTo((100 * 3 * 2 * 36_864) / (8 * 268_336), 10);
-  });
+    expect(f.method).toBe('gptq');
+  }, 600_000);
 
   it('bad level-two flags', () => {
     const a = ['quantize', RESNET, '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'b.dq')];
     expect(failure(...a, '--pot', 'conv99')).toMatch(/^doubleq: --pot: no layer named 'conv99' \(layers: /);
     expect(failure(...a, '--pot', 'all', '--rounding', 'ceil')).toBe("doubleq: --rounding must be one of log, linear, floor, got 'ceil'");
-    expect(failure(...a, '--rounding', 'log')).toBe('doubleq: --rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
+    expect(failure(...a, '--rounding', 'log')).toBe('doubleq: --method, --rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
   });
 });

@@ -6,7 +6,7 @@ import type { Batch } from '../../src/data/dataset.js';
 import { argmaxRow } from '../../src/eval/evaluate.js';
 import type { QGraph, QNode, QParams } from '../../src/ir/qgraph.js';
 import { quantizeValue } from '../../src/quant/qparams.js';
-import type { Engine } from '../../src/runtime/kernels.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { QExecutor } from '../../src/runtime/q-executor.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';

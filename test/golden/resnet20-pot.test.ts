@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/data/dataset.js';
 import type { QGraph } from '../../src/ir/qgraph.js';
 import { quantizePot, resolveLayers } from '../../src/quant/quantize-pot.js';
-import type { Engine } from '../../src/runtime/kernels.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { QExecutor } from '../../src/runtime/q-executor.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';

@@ -10,7 +10,7 @@ import { f32 } from '../../src/ir/tensor.js';
 import { F32Executor } from '../../src/runtime/f32-executor.js';
 import { FloatModel } from '../../src/runtime/float-model.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
-import type { Engine } from '../../src/runtime/kernels.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { SHARED } from '../helpers/onnx-builder.js';
 import { maxAbsDiff, runOrt } from '../helpers/ort.js';
 

@@ -8,7 +8,7 @@ import type { QGraph } from '../../src/ir/qgraph.js';
 import { calibrate, type CalibrationMethod } from '../../src/quant/calibrate.js';
 import { quantizeInt8 } from '../../src/quant/quantize-int8.js';
 import { FloatModel } from '../../src/runtime/float-model.js';
-import type { Engine } from '../../src/runtime/kernels.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { SHARED } from './onnx-builder.js';
 
 export const CIFAR_NORM = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };

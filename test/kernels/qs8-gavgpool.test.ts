@@ -4,9 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { QGlobalAvgPool, QParams } from "../../src/ir/qgraph.js";
 import { quantizeMultiplier } from "../../src/core/fixed-point.js";
 import { qs8GlobalAvgPool } from "../../src/runtime/reference/qs8-ops.js";
-import { PARAMS_SIZES, type Engine } from "../../src/runtime/kernels.js";
+import type { Engine } from "../../src/engine/engine.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
+import { runOp } from "./harness.js";
 
 /** Channels per step of qs8_gavgpool__wasmsimd. */
 const TILE = 16;
@@ -26,10 +27,7 @@ function makeCase(t: PoolCase, seed: number) {
 }
 
 function run(e: Engine, c: ReturnType<typeof makeCase>): Int8Array {
-  const x = e.alloc(c.x.length), y = e.alloc(c.n * c.node.c);
-  e.i8View(x, c.x.length).set(c.x);
-  e.gavgpool(c.node, x, y, c.n, c.xq, c.yq);
-  return e.i8View(y, c.n * c.node.c).slice();
+  return runOp(e, c.node, c.n, [c.x], c.n * c.node.c, { qs: { x: c.xq, y: c.yq } });
 }
 
 function cases(): PoolCase[] {
@@ -49,8 +47,6 @@ describe("qs8_gavgpool", () => {
     scalar = await loadEngine({ simd: false });
     simd = await loadEngine({ simd: true });
   });
-
-  it("params struct size", () => expect(PARAMS_SIZES.QS8_GAVGPOOL_PARAMS_SIZE).toBe(36));
 
   cases().forEach((t, i) => {
     it(JSON.stringify(t), () => {

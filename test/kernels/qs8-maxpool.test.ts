@@ -3,9 +3,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { QMaxPool } from "../../src/ir/qgraph.js";
 import { qs8MaxPool } from "../../src/runtime/reference/qs8-ops.js";
-import { convOutputSize, PARAMS_SIZES, type Engine } from "../../src/runtime/kernels.js";
+import { convOutputSize } from "../../src/engine/conv-geometry.js";
+import type { Engine } from "../../src/engine/engine.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
+import { runOp } from "./harness.js";
 
 /** Channels per i8x16.max_s in qs8_maxpool__wasmsimd. */
 const TILE = 16;
@@ -33,10 +35,7 @@ function nodeOf(t: PoolCase): QMaxPool {
 function run(e: Engine, node: QMaxPool, x: Int8Array, n: number): Int8Array {
   const g = node.geometry;
   const yLen = n * g.oh * g.ow * g.c;
-  const xp = e.alloc(x.length), yp = e.alloc(yLen);
-  e.i8View(xp, x.length).set(x);
-  e.maxpool(node, xp, yp, n);
-  return e.i8View(yp, yLen).slice();
+  return runOp(e, node, n, [x], yLen);
 }
 
 function cases(): PoolCase[] {
@@ -59,8 +58,6 @@ describe("qs8_maxpool", () => {
     scalar = await loadEngine({ simd: false });
     simd = await loadEngine({ simd: true });
   });
-
-  it("params struct size", () => expect(PARAMS_SIZES.QS8_MAXPOOL_PARAMS_SIZE).toBe(64));
 
   cases().forEach((t, i) => {
     it(JSON.stringify(t), () => {

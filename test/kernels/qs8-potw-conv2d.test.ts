@@ -1,132 +1,42 @@
 // qs8_potw_conv2d_minmax (shift-add, power-of-two weights): both wasm builds against the int8
-// kernel run on the decoded weights (Engine.conv) and against src/runtime/reference/qs8-ops.ts
-// (qs8Conv2d), byte for byte. Codes come from all three rounding rules (4-bit floor, 5-bit log
-// and linear) and from direct fills (all-zero channels, all +-128, one exponent everywhere).
-// Shapes come from the kernel's tile constants (POTW_PANEL_PIXELS pixels per panel, POTW_KR,
-// POTW_SEGMENT_TAPS taps per segment), plus strides, pads, dilation, groups / depthwise, batches,
-// zero-point and scale extremes, clamps and worst-case accumulators.
+// kernel run on the decoded weights and against src/runtime/reference/qs8-ops.ts (qs8Conv2d),
+// byte for byte. Codes come from all three rounding rules (4-bit floor, 5-bit log and linear)
+// and from direct fills (all-zero channels, all +-128, one exponent everywhere). Shapes come
+// from the kernel's tile constants (POTW_PANEL_PIXELS pixels per panel, POTW_KR,
+// POTW_SEGMENT_TAPS taps per segment), plus strides, pads, dilation, groups / depthwise,
+// batches, zero-point and scale extremes, clamps and worst-case accumulators.
+// Cases run through the shared harness (./harness.ts): planned layer by layer as a Plan does.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Conv2dGeometry, PotRounding, QConv, QParams } from "../../src/ir/qgraph.js";
+import { ABI_CONSTANTS } from "../../src/engine/abi.js";
+import type { Engine } from "../../src/engine/engine.js";
+import type { PotRounding } from "../../src/ir/qgraph.js";
 import { codeBits, decodePot, encodePot, maxPotExponent } from "../../src/core/pot-codec.js";
-import { quantizeMultiplier } from "../../src/core/fixed-point.js";
-import { qs8Conv2d } from "../../src/runtime/reference/qs8-ops.js";
-import {
-  convOutputSize, PARAMS_SIZES, POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS, type Engine,
-} from "../../src/runtime/kernels.js";
+import { LayerRunner } from "../../src/runtime/layer-runner.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { potWeights } from "../helpers/pot-codes.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
+import {
+  convLabel, expectAllMatch, expectRejections, expectRepeatable, geometryOf, makeConvCase, reference, valuesOf,
+  type ConvCase as BaseCase, type WeightsOf,
+} from "./harness.js";
 
-type Rng = () => number;
+const { POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS } = ABI_CONSTANTS;
 const RULES: PotRounding[] = ["log", "linear", "floor"];
 
-interface ConvCase {
-  n?: number; c: number; h: number; w: number; m: number;
-  kh?: number; kw?: number; stride?: [number, number];
-  pads?: [number, number, number, number]; // top, left, bottom, right
-  dilation?: [number, number]; group?: number;
-  zx?: number; zy?: number;
-  /**
-   * "typical": real multipliers around 40 / accStd; "tiny": ~2^-20; "one": just below 1; "raw": mult/shift
-   * drawn directly, shift 1..40; "edge": shifts 31, 32, 33, 62 (the SIMD requantization switches paths at 32)
-   */
-  scale?: "typical" | "tiny" | "one" | "raw" | "edge";
-  relu?: boolean; qmin?: number; qmax?: number;
+interface ConvCase extends BaseCase {
   rule?: PotRounding;
-  /** every x = xFill; every weight = wFill (an int8 value, or 128 / -128: PoT exponent 7) */
-  xFill?: number; wFill?: number;
   /** every third output channel has only zero weights */
   zeroChannels?: boolean;
-  /** weights drawn as +-2^e with e uniform in 0..7 (or 0..6 for floor), no zeros */
+  /** weights drawn as +-2^e with e uniform in 0..7 (or 0..6 for floor), no zeros; wFill 128 / -128: exponent 7 */
   allExponents?: boolean;
 }
 
-function geometryOf(t: ConvCase): Conv2dGeometry {
-  const kh = t.kh ?? 3, kw = t.kw ?? 3;
-  const [strideH, strideW] = t.stride ?? [1, 1];
-  const [padTop, padLeft, padBottom, padRight] = t.pads ?? [1, 1, 1, 1];
-  const [dilationH, dilationW] = t.dilation ?? [1, 1];
-  return {
-    c: t.c, h: t.h, w: t.w, m: t.m, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight,
-    dilationH, dilationW, group: t.group ?? 1,
-    oh: convOutputSize(t.h, kh, strideH, padTop, padBottom, dilationH),
-    ow: convOutputSize(t.w, kw, strideW, padLeft, padRight, dilationW),
-  };
-}
-
-function requantFor(rng: Rng, m: number, scale: ConvCase["scale"], accStd: number): { mult: Int32Array; shift: Int32Array } {
-  const mult = new Int32Array(m), shift = new Int32Array(m);
-  for (let i = 0; i < m; i++) {
-    if (scale === "raw" || scale === "edge") {
-      mult[i] = randInt(rng, 2 ** 30, 2 ** 31 - 1);
-      shift[i] = scale === "raw" ? randInt(rng, 1, 40) : [31, 32, 33, 62][i % 4]!;
-      continue;
-    }
-    const real = scale === "tiny" ? 2 ** -20 * (1 + rng()) : scale === "one" ? 1 - 2 ** -randInt(rng, 8, 24) : (40 / accStd) * 2 ** (2 * rng() - 1);
-    const q = quantizeMultiplier(real);
-    mult[i] = q.mult;
-    shift[i] = q.shift;
-  }
-  return { mult, shift };
-}
-
-function makeCase(t: ConvCase, seed: number) {
-  const rng = mulberry32(seed);
-  const g = geometryOf(t);
-  const n = t.n ?? 1;
-  const k = g.kh * g.kw * (g.c / g.group);
-  const { weights, rule, bits } = potWeights(rng, g.m * k, k, t);
-  const bias = new Int32Array(g.m);
-  const accStd = 74 * 74 * Math.sqrt(k);
-  for (let i = 0; i < g.m; i++) bias[i] = randInt(rng, -accStd, accStd);
-  const xq: QParams = { scale: 0.05, zeroPoint: t.zx ?? randInt(rng, -20, 20) };
-  const yq: QParams = { scale: 0.1, zeroPoint: t.zy ?? randInt(rng, -20, 20) };
-  const qmin = t.qmin ?? (t.relu ? yq.zeroPoint : -128);
-  const qmax = t.qmax ?? 127;
-  const node: QConv = {
-    op: "conv", name: label(t), inputs: ["x"], outputs: ["y"], geometry: g, weights, pot: { rule, bits },
-    weightScale: new Float32Array(g.m).fill(0.01), bias, requant: requantFor(rng, g.m, t.scale ?? "typical", accStd), qmin, qmax,
-  };
-  const x = new Int8Array(n * g.h * g.w * g.c);
-  for (let i = 0; i < x.length; i++) x[i] = t.xFill ?? randInt(rng, -128, 127);
-  return { node, x, n, xq, yq };
-}
-
-function label(t: ConvCase): string {
-  const g = geometryOf(t);
-  return `n${t.n ?? 1} ${g.h}x${g.w}x${g.c} -> ${g.oh}x${g.ow}x${g.m} k${g.kh}x${g.kw} s${g.strideH},${g.strideW} ` +
-    `p${g.padTop},${g.padLeft},${g.padBottom},${g.padRight} d${g.dilationH},${g.dilationW} g${g.group} ${t.rule ?? "log"}` +
-    (t.zx !== undefined ? ` zx${t.zx}` : "") + (t.zy !== undefined ? ` zy${t.zy}` : "") +
-    (t.scale ? ` ${t.scale}` : "") + (t.relu ? " relu" : "") + (t.qmin !== undefined || t.qmax !== undefined ? ` q[${t.qmin ?? -128},${t.qmax ?? 127}]` : "") +
-    (t.xFill !== undefined ? ` x=${t.xFill}` : "") + (t.wFill !== undefined ? ` w=${t.wFill}` : "") +
-    (t.zeroChannels ? " zero-channels" : "") + (t.allExponents ? " all-exponents" : "");
-}
-
-type Case = ReturnType<typeof makeCase>;
-
-/** Pack, copy x in, run (shift-add potConv, or the int8 conv on the decoded weights), copy y out. */
-function runConv(e: Engine, c: Case, kernel: "pot" | "int8"): Int8Array {
-  const g = c.node.geometry;
-  const xPtr = e.alloc(c.x.length);
-  const yLen = c.n * g.oh * g.ow * g.m;
-  const yPtr = e.alloc(yLen);
-  if (kernel === "pot") {
-    const h = e.packPotConv(c.node, c.xq);
-    e.i8View(xPtr, c.x.length).set(c.x);
-    e.potConv(h, xPtr, yPtr, c.n, c.xq, c.yq);
-  } else {
-    const h = e.packConv(c.node, c.xq);
-    e.i8View(xPtr, c.x.length).set(c.x);
-    e.conv(h, xPtr, yPtr, c.n, c.xq, c.yq);
-  }
-  return e.i8View(yPtr, yLen).slice();
-}
-
-function firstDiff(a: Int8Array, b: Int8Array): string | null {
-  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `[${i}]: ${a[i]} vs reference ${b[i]}`;
-  return null;
-}
+const label = (t: ConvCase) => convLabel(t, ` ${t.rule ?? "log"}`) + (t.zeroChannels ? " zero-channels" : "") + (t.allExponents ? " all-exponents" : "");
+const potLayerWeights: WeightsOf<ConvCase> = (rng, count, perChannel, t) => {
+  const { weights, rule, bits } = potWeights(rng, count, perChannel, t);
+  return { weights, pot: { rule, bits } };
+};
+const makeCase = (t: ConvCase, seed: number) => makeConvCase(t, seed, potLayerWeights, label(t));
 
 const NAMED: ConvCase[] = [];
 for (const rule of RULES) {
@@ -243,10 +153,6 @@ describe("qs8_potw_conv2d_minmax", () => {
     simd = await loadEngine({ simd: true });
   });
 
-  it("params struct size matches the wasm builds", () => {
-    expect(PARAMS_SIZES.QS8_POTW_CONV2D_PARAMS_SIZE).toBe(112);
-  });
-
   const suites: [string, ConvCase[]][] = [
     ["named", NAMED],
     ["extremes", EXTREMES],
@@ -258,16 +164,13 @@ describe("qs8_potw_conv2d_minmax", () => {
       cases.forEach((t, i) => {
         it(label(t), () => {
           const c = makeCase(t, 9100 + i);
-          const want = qs8Conv2d(c.x, c.n, c.node, c.xq, c.yq);
+          const want = reference(c);
           if (suite === "named" && !t.zeroChannels) {
             // the case must exercise requantization, not just the clamp
             const inside = want.filter((v) => v > -128 && v < 127).length;
             expect(inside).toBeGreaterThan(want.length / 3);
           }
-          expect(firstDiff(runConv(scalar, c, "int8"), want)).toBeNull();
-          expect(firstDiff(runConv(simd, c, "int8"), want)).toBeNull();
-          expect(firstDiff(runConv(scalar, c, "pot"), want)).toBeNull();
-          expect(firstDiff(runConv(simd, c, "pot"), want)).toBeNull();
+          expectAllMatch([scalar, simd], c, ["int8", "shift-add"], want);
         });
       });
     });
@@ -291,58 +194,23 @@ describe("qs8_potw_conv2d_minmax", () => {
       const q8 = Int8Array.from(c.node.weights, () => randInt(rng, -127, 127));
       const weights = Int16Array.from(q8, (q) => decodePot(encodePot(q, rule), bits));
       q8.forEach((q, i) => expect(weights[i], `${rule} q = ${q}`).toBe(definition(q, rule)));
-      const coded = { ...c, node: { ...c.node, weights, pot: { rule, bits } } };
-      const want = qs8Conv2d(coded.x, coded.n, coded.node, coded.xq, coded.yq);
-      expect(firstDiff(runConv(scalar, coded, "pot"), want)).toBeNull();
-      expect(firstDiff(runConv(simd, coded, "pot"), want)).toBeNull();
+      expectAllMatch([scalar, simd], { ...c, node: { ...c.node, weights, pot: { rule, bits } } }, ["int8", "shift-add"]);
     }
   });
 
   it("repeated runs give the same bytes and never grow memory", () => {
-    for (const e of [scalar, simd]) {
-      const c = makeCase({ n: 3, c: 16, h: 9, w: 9, m: 10, stride: [2, 2] }, 5);
-      const g = c.node.geometry;
-      const h = e.packPotConv(c.node, c.xq);
-      const big = makeCase({ c: 64, h: 8, w: 8, m: 64 }, 6);
-      const hBig = e.packPotConv(big.node, big.xq);
-      const xPtr = e.alloc(64 * 64), yPtr = e.alloc(64 * 64);
-      e.i8View(xPtr, c.x.length).set(c.x);
-      const yLen = c.n * g.oh * g.ow * g.m;
-      const bytes = e.memoryBytes;
-      const buffer = e.i8View(xPtr, 1).buffer;
-      e.potConv(h, xPtr, yPtr, c.n, c.xq, c.yq);
-      const first = e.i8View(yPtr, yLen).slice();
-      e.i8View(xPtr, big.x.length).set(big.x);
-      e.potConv(hBig, xPtr, yPtr, 1, big.xq, big.yq);
-      e.i8View(xPtr, c.x.length).set(c.x);
-      e.potConv(h, xPtr, yPtr, c.n, c.xq, c.yq);
-      expect(e.i8View(yPtr, yLen).slice()).toEqual(first);
-      expect(firstDiff(first, qs8Conv2d(c.x, c.n, c.node, c.xq, c.yq))).toBeNull();
-      expect(e.memoryBytes).toBe(bytes);
-      expect(e.i8View(xPtr, 1).buffer).toBe(buffer);
-    }
+    for (const e of [scalar, simd]) expectRepeatable(e, makeCase({ n: 3, c: 16, h: 9, w: 9, m: 10, stride: [2, 2] }, 5), makeCase({ c: 64, h: 8, w: 8, m: 64 }, 6), "shift-add");
   });
 
-  it("rejects bad handles, codes, zero points, pointers and overlapping buffers", () => {
+  it("rejects bad layers, codes, zero points, pointers and overlapping buffers", () => {
     const c = makeCase({ c: 4, h: 5, w: 5, m: 3 }, 9);
-    const h = simd.packPotConv(c.node, c.xq);
-    const x = simd.alloc(100), y = simd.alloc(100);
-    expect(() => simd.potConv(h, x, y, 1, { ...c.xq, zeroPoint: c.xq.zeroPoint + 1 }, c.yq)).toThrow(/zero point/);
-    expect(() => simd.potConv(h, x, y, 1, c.xq, { scale: 1, zeroPoint: 300 })).toThrow(/yq.zeroPoint/);
-    expect(() => simd.potConv(h, x, y, 0, c.xq, c.yq)).toThrow(/n must be/);
-    expect(() => simd.potConv(h, x, x + 10, 1, c.xq, c.yq)).toThrow(/overlaps/);
-    expect(() => simd.potConv(h, x, simd.memoryBytes - 8, 1, c.xq, c.yq)).toThrow(/outside wasm memory/);
-    expect(() => scalar.potConv(h, x, y, 1, c.xq, c.yq)).toThrow(/another Engine/);
-    const int8 = simd.packConv(c.node, c.xq);
-    expect(() => simd.potConv(int8 as never, x, y, 1, c.xq, c.yq)).toThrow(/packPotConv/);
-    expect(() => simd.packPotConv({ ...c.node, pot: undefined }, c.xq)).toThrow(/no power-of-two/);
-    for (const bad of [3, 256, -96]) { // not a power of two; exponent 8 does not exist in 5-bit codes
-      const weights = Int16Array.from(c.node.weights);
-      weights[3] = bad;
-      expect(() => simd.packPotConv({ ...c.node, weights }, c.xq)).toThrow(new RegExp(`weights\\[3\\] = ${bad} is not a 5-bit PoT weight`));
+    expectRejections(simd, c, "shift-add");
+    const plan = (node: typeof c.node) => () => new LayerRunner(simd, node, valuesOf(c.node, c.xq, c.yq), 1, "shift-add");
+    const c4 = makeCase({ c: 4, h: 5, w: 5, m: 3, rule: "floor" }, 9);
+    for (const [bad, bits] of [[3, 5], [-96, 5], [256, 5], [128, 4], [-128, 4]] as const) {
+      const weights = Int16Array.from((bits === 4 ? c4 : c).node.weights);
+      weights[3] = bad; // not a power of two, or an exponent past the code width
+      expect(plan({ ...c.node, weights, pot: { ...c.node.pot!, bits } })).toThrow(new RegExp(`weights\\[3\\] = ${bad} is not a ${bits}-bit PoT weight`));
     }
-    const bad = { ...c.node, geometry: { ...c.node.geometry, oh: 9 } };
-    expect(() => simd.packPotConv(bad, c.xq)).toThrow(/output size/);
-    expect(() => simd.packPotConv({ ...c.node, qmin: 5, qmax: 4 }, c.xq)).toThrow(/qmin/);
   });
 });

@@ -1,67 +1,33 @@
 // qs8_potw_gemm_minmax (shift-add QGemm, power-of-two weights): both wasm builds against the int8
-// kernel on the decoded weights (Engine.gemm) and against qs8Gemm, byte for byte. k, m and batch
-// tails come from the kernel's tile constants (POTW_KR, POTW_PANEL_PIXELS rows per panel,
+// kernel on the decoded weights and against qs8Gemm, byte for byte. k, m and batch tails come
+// from the kernel's tile constants (POTW_KR, POTW_PANEL_PIXELS rows per panel,
 // POTW_SEGMENT_TAPS taps per segment); codes from all three rules and direct fills.
+// Cases run through the shared harness (./harness.ts).
 import { beforeAll, describe, expect, it } from "vitest";
-import type { PotRounding, QGemm, QParams } from "../../src/ir/qgraph.js";
-import { quantizeMultiplier } from "../../src/core/fixed-point.js";
-import { qs8Gemm } from "../../src/runtime/reference/qs8-ops.js";
-import { PARAMS_SIZES, POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS, type Engine } from "../../src/runtime/kernels.js";
+import { ABI_CONSTANTS } from "../../src/engine/abi.js";
+import type { Engine } from "../../src/engine/engine.js";
+import type { PotRounding } from "../../src/ir/qgraph.js";
+import { LayerRunner } from "../../src/runtime/layer-runner.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { potWeights } from "../helpers/pot-codes.js";
-import { mulberry32, randInt } from "../helpers/rng.js";
+import { expectAllMatch, expectRejections, expectRepeatable, makeGemmCase, valuesOf, type GemmCase as BaseCase, type WeightsOf } from "./harness.js";
 
-interface GemmCase {
-  n: number; k: number; m: number; zx?: number; zy?: number;
-  scale?: "typical" | "raw" | "tiny"; relu?: boolean; xFill?: number; wFill?: number;
+const { POTW_KR, POTW_PANEL_PIXELS, POTW_SEGMENT_TAPS } = ABI_CONSTANTS;
+
+interface GemmCase extends BaseCase {
   rule?: PotRounding; zeroChannels?: boolean; allExponents?: boolean;
 }
 
-
-function makeCase(t: GemmCase, seed: number) {
-  const rng = mulberry32(seed);
-  const { weights, rule, bits } = potWeights(rng, t.m * t.k, t.k, t);
-  const accStd = 74 * 74 * Math.sqrt(t.k);
-  const bias = new Int32Array(t.m).map(() => randInt(rng, -accStd, accStd));
-  const mult = new Int32Array(t.m), shift = new Int32Array(t.m);
-  for (let i = 0; i < t.m; i++) {
-    if (t.scale === "raw") {
-      mult[i] = randInt(rng, 2 ** 30, 2 ** 31 - 1);
-      shift[i] = randInt(rng, 1, 40);
-    } else {
-      const q = quantizeMultiplier(t.scale === "tiny" ? 2 ** -20 * (1 + rng()) : (40 / accStd) * 2 ** (2 * rng() - 1));
-      mult[i] = q.mult;
-      shift[i] = q.shift;
-    }
-  }
-  const xq: QParams = { scale: 0.1, zeroPoint: t.zx ?? randInt(rng, -20, 20) };
-  const yq: QParams = { scale: 0.1, zeroPoint: t.zy ?? randInt(rng, -20, 20) };
-  const node: QGemm = {
-    op: "gemm", name: label(t), inputs: ["x"], outputs: ["y"], k: t.k, m: t.m, weights, pot: { rule, bits },
-    weightScale: new Float32Array(t.m), bias, requant: { mult, shift }, qmin: t.relu ? yq.zeroPoint : -128, qmax: 127,
-  };
-  const x = new Int8Array(t.n * t.k).map(() => t.xFill ?? randInt(rng, -128, 127));
-  return { node, x, xq, yq, n: t.n };
-}
+const potLayerWeights: WeightsOf<GemmCase> = (rng, count, perChannel, t) => {
+  const { weights, rule, bits } = potWeights(rng, count, perChannel, t);
+  return { weights, pot: { rule, bits } };
+};
+const makeCase = (t: GemmCase, seed: number) => makeGemmCase(t, seed, potLayerWeights, label(t));
 
 function label(t: GemmCase): string {
   return `n${t.n} k${t.k} m${t.m} ${t.rule ?? "log"}${t.zx !== undefined ? ` zx${t.zx}` : ""}${t.zy !== undefined ? ` zy${t.zy}` : ""}` +
     `${t.scale ? ` ${t.scale}` : ""}${t.relu ? " relu" : ""}${t.xFill !== undefined ? ` x=${t.xFill}` : ""}${t.wFill !== undefined ? ` w=${t.wFill}` : ""}` +
     `${t.zeroChannels ? " zero-channels" : ""}${t.allExponents ? " all-exponents" : ""}`;
-}
-
-function run(e: Engine, c: ReturnType<typeof makeCase>, kernel: "pot" | "int8"): Int8Array {
-  const x = e.alloc(c.x.length), y = e.alloc(c.n * c.node.m);
-  if (kernel === "pot") {
-    const h = e.packPotGemm(c.node, c.xq);
-    e.i8View(x, c.x.length).set(c.x);
-    e.potGemm(h, x, y, c.n, c.xq, c.yq);
-  } else {
-    const h = e.packGemm(c.node, c.xq);
-    e.i8View(x, c.x.length).set(c.x);
-    e.gemm(h, x, y, c.n, c.xq, c.yq);
-  }
-  return e.i8View(y, c.n * c.node.m).slice();
 }
 
 function cases(): GemmCase[] {
@@ -93,36 +59,14 @@ describe("qs8_potw_gemm_minmax", () => {
     simd = await loadEngine({ simd: true });
   });
 
-  it("params struct size", () => expect(PARAMS_SIZES.QS8_POTW_GEMM_PARAMS_SIZE).toBe(44));
-
   cases().forEach((t, i) => {
-    it(label(t), () => {
-      const c = makeCase(t, 500 + i);
-      const want = qs8Gemm(c.x, c.n, c.node, c.xq, c.yq);
-      expect(run(scalar, c, "int8")).toEqual(want);
-      expect(run(simd, c, "int8")).toEqual(want);
-      expect(run(scalar, c, "pot")).toEqual(want);
-      expect(run(simd, c, "pot")).toEqual(want);
-    });
+    it(label(t), () => expectAllMatch([scalar, simd], makeCase(t, 500 + i), ["int8", "shift-add"]));
   });
 
   it("repeated runs never grow memory; bad inputs throw", () => {
     const c = makeCase({ n: 3, k: 64, m: 10 }, 1);
-    for (const e of [scalar, simd]) {
-      const h = e.packPotGemm(c.node, c.xq);
-      const x = e.alloc(c.x.length), y = e.alloc(c.n * c.node.m);
-      e.i8View(x, c.x.length).set(c.x);
-      const bytes = e.memoryBytes;
-      e.potGemm(h, x, y, c.n, c.xq, c.yq);
-      e.potGemm(h, x, y, c.n, c.xq, c.yq);
-      expect(e.i8View(y, c.n * c.node.m).slice()).toEqual(qs8Gemm(c.x, c.n, c.node, c.xq, c.yq));
-      expect(e.memoryBytes).toBe(bytes);
-      expect(() => e.potGemm(h, x, y, c.n, { ...c.xq, zeroPoint: c.xq.zeroPoint + 1 }, c.yq)).toThrow(/zero point/);
-      expect(() => e.potGemm(h, x, x + 1, c.n, c.xq, c.yq)).toThrow(/overlaps/);
-    }
-    const h = simd.packPotGemm(c.node, c.xq);
-    expect(() => scalar.potGemm(h, 64, 4096, 1, c.xq, c.yq)).toThrow(/another Engine/);
-    expect(() => simd.packPotGemm({ ...c.node, pot: undefined }, c.xq)).toThrow(/no power-of-two/);
-    expect(() => simd.packPotGemm({ ...c.node, pot: { ...c.node.pot!, bits: 4 } }, c.xq)).toThrow(/not a 4-bit PoT weight/);
+    for (const e of [scalar, simd]) expectRepeatable(e, c, makeCase({ n: 2, k: 576, m: 4 }, 2), "shift-add");
+    expectRejections(simd, c, "shift-add");
+    expect(() => new LayerRunner(simd, { ...c.node, pot: { ...c.node.pot!, bits: 4 } }, valuesOf(c.node, c.xq, c.yq), 1)).toThrow(/not a 4-bit PoT weight/);
   });
 });

@@ -3,9 +3,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { QAdd, QParams } from "../../src/ir/qgraph.js";
 import { qs8Add } from "../../src/runtime/reference/qs8-ops.js";
-import { PARAMS_SIZES, type Engine } from "../../src/runtime/kernels.js";
+import type { Engine } from "../../src/engine/engine.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { mulberry32, randInt } from "../helpers/rng.js";
+import { bindCall } from "../../src/runtime/bind.js";
+import { planOp, runOp } from "./harness.js";
 
 /** Elements per step of qs8_vadd_minmax__wasmsimd. */
 const TILE = 16;
@@ -31,13 +33,7 @@ function makeCase(t: AddCase, seed: number) {
 }
 
 function run(e: Engine, c: ReturnType<typeof makeCase>): Int8Array {
-  const len = c.a.length;
-  const a = e.alloc(len), b = e.alloc(len);
-  const y = c.inPlace === "a" ? a : c.inPlace === "b" ? b : e.alloc(len);
-  e.i8View(a, len).set(c.a);
-  e.i8View(b, len).set(c.b);
-  e.add(c.node, a, b, y, c.n, c.aq, c.bq, c.yq);
-  return e.i8View(y, len).slice();
+  return runOp(e, c.node, c.n, [c.a, c.b], c.a.length, { qs: { a: c.aq, b: c.bq, y: c.yq }, inPlace: c.inPlace === "a" ? 0 : c.inPlace === "b" ? 1 : undefined });
 }
 
 function cases(): AddCase[] {
@@ -65,8 +61,6 @@ describe("qs8_vadd_minmax", () => {
     simd = await loadEngine({ simd: true });
   });
 
-  it("params struct size", () => expect(PARAMS_SIZES.QS8_VADD_PARAMS_SIZE).toBe(48));
-
   cases().forEach((t, i) => {
     it(JSON.stringify(t), () => {
       const c = makeCase(t, 50 + i);
@@ -78,9 +72,12 @@ describe("qs8_vadd_minmax", () => {
 
   it("validates multipliers, shift and overlap", () => {
     const c = makeCase({ size: 20, n: 1 }, 3);
+    const qs = { a: c.aq, b: c.bq, y: c.yq };
+    expect(() => runOp(simd, { ...c.node, aMult: 2 ** 22 }, 1, [c.a, c.b], 20, { qs })).toThrow(/aMult/);
+    expect(() => runOp(simd, { ...c.node, shift: 32 }, 1, [c.a, c.b], 20, { qs })).toThrow(/shift/);
+    const step = planOp(c.node, qs)!;
     const a = simd.alloc(20), b = simd.alloc(20);
-    expect(() => simd.add({ ...c.node, aMult: 2 ** 22 }, a, b, a, 1, c.aq, c.bq, c.yq)).toThrow(/aMult/);
-    expect(() => simd.add({ ...c.node, shift: 32 }, a, b, a, 1, c.aq, c.bq, c.yq)).toThrow(/shift/);
-    expect(() => simd.add(c.node, a, b, a + 4, 1, c.aq, c.bq, c.yq)).toThrow(/overlaps/);
+    const call = bindCall(step, [a, b], a + 4, 0, 0, 1);
+    expect(() => simd.run(call.kernel, call.params)).toThrow(/overlaps/);
   });
 });

@@ -1,10 +1,10 @@
 // The package as npm users get it: `npm pack`, installed from the tarball into an empty project
 // (production install: dependencies only), then the CLI demo and the library example run there.
 
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/onnx-builder.js';
 import { spawnAsync } from '../helpers/spawn.js';
 
@@ -30,6 +30,8 @@ beforeAll(async () => {
   expect(inst.code, inst.err).toBe(0);
 }, 900_000);
 
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('npm pack, installed in an empty project', () => {
   it('installs only the run-time dependencies', () => {
     const mods = readdirSync(join(proj, 'node_modules'));
@@ -45,9 +47,9 @@ describe('npm pack, installed in an empty project', () => {
     const j = JSON.parse(r.out);
     expect(j.rows.map((x: { model: string }) => x.model)).toEqual(['float32', 'int8', 'doubleqext', 'doubleq']);
     expect(j.rows[0].correct).toBe(1954);
-    console.log(`demo in the installed package: ${r.seconds.toFixed(1)} s wall (demo's own ${j.seconds.toFixed(1)} s)`);
-    // the demo's own clock (wall time also counts node start-up and npx, and other load on a shared machine)
-    expect(j.seconds).toBeLessThan(30);
+    console.log(`demo in the installed package: ${r.seconds.toFixed(1)} s wall with npx, demo's own ${j.seconds.toFixed(1)} s wall, ${j.cpuSeconds.toFixed(1)} s CPU`);
+    // CPU time, the whole process: wall time on a machine shared with other jobs measures them too
+    expect(j.cpuSeconds).toBeLessThan(30);
   });
 
   it('the library example runs there', async () => {

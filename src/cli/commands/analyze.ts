@@ -27,7 +27,7 @@ export async function analyzeCommand(model: string, o: QuantFlags, show: boolean
   const engine = await loadEngine();
   const bars = stageBars(show);
   try {
-    const ext = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update });
+    const ext = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update }, f.tiers);
     const ev = await createEvaluator(await loadEvalSet(await f.calibData(), f.opts.limit));
     try {
       await measureSensitivity(ext, ev, bars.update);

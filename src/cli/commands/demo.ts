@@ -119,6 +119,12 @@ export async function runDemo(o: { budget?: string; outDir?: string; show: boole
   }
 }
 
+/** CPU time of this process so far (user + system): the demo is single-threaded, so on an idle machine it is its wall time. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 export function registerDemo(program: Command): void {
   program
     .command('demo')
@@ -131,7 +137,7 @@ export function registerDemo(program: Command): void {
       const summary = demoSummary(r.rows);
       if (o.json) {
         process.stdout.write(JSON.stringify({ model: DEFAULT_MODEL_PATH, data: DIGITS_PATH, budget: r.budget, calibImages: r.calibImages, testImages: r.rows[0]!.total,
-          rows: r.rows, layers: Object.fromEntries(r.mems.map(([row, m]) => [row.model, m.layers])), summary, seconds: r.seconds }) + '\n');
+          rows: r.rows, layers: Object.fromEntries(r.mems.map(([row, m]) => [row.model, m.layers])), summary, seconds: r.seconds, cpuSeconds: cpuSeconds() }) + '\n');
         return;
       }
       process.stdout.write(`doubleq demo: ${DEFAULT_MODEL_PATH}\n` +

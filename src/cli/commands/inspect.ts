@@ -7,6 +7,7 @@ import { memoryReport, type KernelWeightBits, type WeightFormat, type WholeModel
 import { plan } from '../../plan/planner.js';
 import { quantizeInt8 } from '../../quant/quantize-int8.js';
 import { loadAnyModel } from '../io.js';
+import { inspectHw } from './export-hw.js';
 
 export interface InspectLayer extends LayerSummary {
   format: WeightFormat;
@@ -129,8 +130,10 @@ export function registerInspect(program: Command): void {
     .description('layers with op, output shape, parameters, MACs and weight format; memory in both conventions; the activation arena')
     .argument('<model>', 'model file (.onnx or .dq)')
     .option('--fold-bn', 'show the graph after folding BatchNormalization into Conv')
+    .option('--hw', 'hardware cost report of a .dq model: accumulator widths, shifters, ROM bits (src/hw/hw-report.ts)')
     .option('--json', 'print one JSON object on stdout')
-    .action((model: string, o: { foldBn?: boolean; json?: boolean }) => {
+    .action((model: string, o: { foldBn?: boolean; json?: boolean; hw?: boolean }) => {
+      if (o.hw) return void process.stdout.write(inspectHw(model, !!o.json) + '\n');
       const r = inspectModel(model, !!o.foldBn);
       process.stdout.write(o.json ? JSON.stringify(r) + '\n' : formatInspect(r) + '\n');
     });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import { createEvaluator, type Evaluator, loadEvalSet } from '../../parallel/eval-pool.js';
 import { measureSensitivity, prepareExt } from '../../quant/doubleqext.js';
-import { computeFrontier, type FrontierCurve, SetEvaluator } from '../../quant/frontier.js';
+import { computeFrontier, curveName, type FrontierCurve, SetEvaluator } from '../../quant/frontier.js';
 import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { writeFileAtomic } from '../atomic-write.js';
@@ -25,7 +25,7 @@ export interface Frontier {
   evalData: string;
   evalImages: number;
   calibImages: number;
-  config: { rounding: string; refitScale: boolean; biasCorrection: boolean; search: string; step: number };
+  config: { rounding: string; method: string; tiers: number[]; refitScale: boolean; biasCorrection: boolean; search: string; step: number };
   int8: { correct: number; total: number; top1: number };
   curves: FrontierCurve[];
   paper: typeof PAPER_POINTS;
@@ -47,7 +47,7 @@ export async function paretoCommand(model: string, o: ParetoFlags, show: boolean
   const m = loadModel(model);
   const f = parseQuantFlags(m, o, undefined);
   const step = o.step === undefined ? 2.5 : Number(o.step);
-  if (!(step >= 0.5 && step <= 37.5)) throw new UsageError(`--step must be a number of percent in [0.5, 37.5], got '${o.step}'`);
+  if (!(step >= 0.5 && step <= 50)) throw new UsageError(`--step must be a number of percent in [0.5, 50], got '${o.step}'`);
   const metrics = (o.metrics ?? METRICS.join(',')).split(',').map((s) => s.trim()) as MetricName[];
   for (const x of metrics) if (!METRICS.includes(x)) throw new UsageError(`--metrics: unknown metric '${x}' (known: ${METRICS.join(', ')})`);
   const evalLimit = o.evalLimit === undefined ? Infinity : parseIntFlag(o.evalLimit, '--eval-limit');
@@ -62,7 +62,7 @@ export async function paretoCommand(model: string, o: ParetoFlags, show: boolean
   const bars = stageBars(show);
   let calibEv: Evaluator | undefined, evalEv: Evaluator | undefined;
   try {
-    const ext = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update });
+    const ext = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update }, f.tiers);
     calibEv = await createEvaluator(await loadEvalSet(await f.calibData(), f.opts.limit));
     await measureSensitivity(ext, calibEv, bars.update);
     await calibEv.close();
@@ -72,7 +72,7 @@ export async function paretoCommand(model: string, o: ParetoFlags, show: boolean
     const fr = await computeFrontier(ext, new SetEvaluator(ext, evalEv), evalEv.set.count, metrics, f.search, step, (d, t) => bars.update('frontier', d, t));
     const frontier: Frontier = {
       model, evalData: o.eval, evalImages: evalEv.set.count, calibImages: ext.calibImages,
-      config: { rounding: f.rule, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection, search: f.search, step },
+      config: { rounding: f.rule, method: f.method, tiers: f.tiers, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection, search: f.search, step },
       int8: fr.int8, curves: fr.curves, paper: PAPER_POINTS, evaluations: fr.evaluations,
       seconds: { ...ext.seconds, frontier: fr.seconds, total: (performance.now() - t0) / 1000 }, workers: evalEv.workers,
     };
@@ -89,16 +89,16 @@ export function frontierMarkdown(fr: Frontier): string {
   const lines = [
     `# Memory-accuracy frontier: ${fr.model}`,
     '',
-    `Power-of-two weights: ${fr.config.rounding} rule${fr.config.refitScale ? ', scale re-fit' : ''}${fr.config.biasCorrection ? ', bias correction' : ''}; selection: ${fr.config.search} per metric, budgets every ${fr.config.step} %. ` +
+    `Power-of-two weights: ${fr.config.method === 'gptq' ? `output-aware rounding (gptq), ${fr.config.rounding === 'floor' ? 4 : 5}-bit codes` : `${fr.config.rounding} rule`}${fr.config.refitScale ? ', scale re-fit' : ''}${fr.config.biasCorrection ? ', bias correction' : ''}; selection: ${fr.config.search} per metric, budgets every ${fr.config.step} %. ` +
       `Calibration: ${fr.calibImages} images; evaluation: ${fr.evalImages} images of ${fr.evalData}. Our 8-bit model: ${fr.int8.top1.toFixed(2)} % (${fr.int8.correct}/${fr.int8.total}).`,
     '',
     `The paper (ResNet-20, against its own 8-bit model): ${fr.paper.map((p) => `${p.label} -${p.savingPct} % memory, -${p.dropPoints} points`).join('; ')}.`,
     '',
   ];
   for (const c of fr.curves) {
-    lines.push(`## ${c.metric} (${c.search})`, '', '| budget | saved vs 8-bit | kernel weights (bytes) | power-of-two layers | top-1 | drop vs 8-bit (points) | note |', '|---|---|---|---|---|---|---|');
+    lines.push(`## ${curveName(c)}`, '', '| budget | saved vs 8-bit | kernel weights (bytes) | power-of-two layers | top-1 | drop vs 8-bit (points) | note |', '|---|---|---|---|---|---|---|');
     for (const p of c.points)
-      lines.push(`| ${p.budgetPct.toFixed(2)} % | ${p.savingVsInt8Pct.toFixed(2)} % | ${p.kernelWeightBytes.toLocaleString('en-US')} | ${p.layers.length} | ${p.top1.toFixed(2)} % | ${p.dropVsInt8Points.toFixed(2)} | ${p.aboveLessAggressive ? 'measured above a less aggressive point of this curve' : ''} |`);
+      lines.push(`| ${p.budgetPct.toFixed(2)} % | ${p.savingVsInt8Pct.toFixed(2)} % | ${p.kernelWeightBytes.toLocaleString('en-US')} | ${p.layers.length}${Object.values(p.bits ?? {}).some((b) => b === 4) && Object.values(p.bits).some((b) => b === 5) ? ` (${Object.values(p.bits).filter((b) => b === 4).length} at 4 bits)` : ''} | ${p.top1.toFixed(2)} % | ${p.dropVsInt8Points.toFixed(2)} | ${p.aboveLessAggressive ? 'measured above a less aggressive point of this curve' : ''} |`);
     lines.push('');
   }
   lines.push(`${fr.evaluations} distinct configurations evaluated on ${fr.workers} worker(s) in ${fr.seconds.frontier.toFixed(1)} s; quantization ${fr.seconds.quantize.toFixed(1)} s, sensitivity ${fr.seconds.sensitivity.toFixed(1)} s, total ${fr.seconds.total.toFixed(1)} s.`, '');
@@ -106,7 +106,7 @@ export function frontierMarkdown(fr: Frontier): string {
 }
 
 export async function writeFrontier(dir: string, fr: Frontier): Promise<void> {
-  const points = fr.curves.flatMap((c) => c.points.map((p) => ({ series: `${c.metric} (${c.search})`, savingPct: p.savingVsInt8Pct, top1: p.top1 })));
+  const points = fr.curves.flatMap((c) => c.points.map((p) => ({ series: curveName(c), savingPct: p.savingVsInt8Pct, top1: p.top1 })));
   const markers = fr.paper.map((p) => ({ label: `${p.label} (-${p.dropPoints} pts)`, savingPct: p.savingPct, top1: fr.int8.top1 - p.dropPoints }));
   const svg = await frontierSvg(points, markers, 'top-1 vs kernel-weight memory saved',
     `dashed: our 8-bit model (${fr.int8.top1.toFixed(2)} %); diamonds: the paper's drops placed below our 8-bit; ${fr.evalImages} evaluation images`, fr.int8.top1);
@@ -128,6 +128,7 @@ export function registerPareto(program: Command): void {
     .option('--step <pct>', 'budget step, percent of the 8-bit kernel weights', '2.5')
     .option('--metrics <list>', `metrics to sweep, comma-separated (default ${METRICS.join(',')})`)
     .option('--search <name>', 'search per budget: greedy | knapsack (default knapsack)')
+    .option('--tiers <list>', 'power-of-two code widths a layer may take, e.g. 5,4 (default 5,4 for gptq without --rounding; else the rule\'s width)')
     .option('--json', 'print the frontier as one JSON object on stdout')
     .action(async (model: string, o: ParetoFlags) => {
       const fr = await paretoCommand(model, o, !o.json);

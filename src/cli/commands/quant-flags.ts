@@ -5,12 +5,13 @@ import type { Dataset } from '../../data/dataset.js';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import type { PotRounding } from '../../ir/qgraph.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
+import { defaultTiers } from '../../quant/doubleqext.js';
 import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
-import type { QuantizeModelOptions } from '../../quant/quantize-model.js';
+import { POT_METHODS, type PotMethod, potMethodOf, type QuantizeModelOptions } from '../../quant/quantize-model.js';
 import { codeBits, DEFAULT_POT_ROUNDING, POT_ROUNDINGS } from '../../core/pot-codec.js';
 import { SEARCHES, type Search } from '../../quant/select-layers.js';
 import type { FloatModel } from '../../runtime/float-model.js';
-import type { Engine } from '../../runtime/kernels.js';
+import type { Engine } from '../../engine/engine.js';
 import { parseIntFlag, UsageError } from '../io.js';
 import { normalizationFlags } from './eval.js';
 
@@ -25,10 +26,12 @@ export interface QuantFlags {
   mean?: string;
   std?: string;
   rounding?: string;
+  method?: string;
   refitScale?: boolean;
   biasCorrection?: boolean;
   metric?: string;
   search?: string;
+  tiers?: string;
   json?: boolean;
 }
 
@@ -47,15 +50,17 @@ export function addCalibrationFlags(c: Command): Command {
 
 export function addPotFlags(c: Command): Command {
   return c
-    .option('--rounding <rule>', `power-of-two rounding rule: ${POT_ROUNDINGS.join(' | ')} (default ${DEFAULT_POT_ROUNDING})`)
-    .option('--refit-scale', 'power-of-two layers: least-squares re-fit of each channel scale')
-    .option('--bias-correction', 'power-of-two layers: correct the output-mean shift on the calibration images');
+    .option('--method <m>', `level-two method: ${POT_METHODS.join(' | ')} (default gptq: output-aware rounding; rule: the per-weight rounding rule alone, the paper's)`)
+    .option('--rounding <rule>', `power-of-two code width / rule: ${POT_ROUNDINGS.join(' | ')} (default ${DEFAULT_POT_ROUNDING}; log and linear give 5-bit codes, floor 4-bit)`)
+    .option('--refit-scale', 'rule method: least-squares re-fit of each channel scale (selects --method rule)')
+    .option('--bias-correction', 'rule method: correct the output-mean shift on the calibration images (selects --method rule)');
 }
 
 export function addSelectionFlags(c: Command): Command {
   return c
     .option('--metric <name>', `layer metric for the selection: ${METRICS.join(' | ')} (default sensitivity)`)
-    .option('--search <name>', `search under a memory budget: ${SEARCHES.join(' | ')} (default knapsack)`);
+    .option('--search <name>', `search under a memory budget: ${SEARCHES.join(' | ')} (default knapsack)`)
+    .option('--tiers <list>', 'power-of-two code widths the selection may give a layer, e.g. 5,4 (default 5,4 for gptq without --rounding; else the rule\'s width)');
 }
 
 export interface ParsedQuantFlags {
@@ -64,6 +69,9 @@ export interface ParsedQuantFlags {
   metric: MetricName;
   search: Search;
   rule: PotRounding;
+  method: PotMethod;
+  /** code widths a selection chooses among, widest first */
+  tiers: (4 | 5)[];
 }
 
 export function parseQuantFlags(m: FloatModel, o: QuantFlags, engine: Engine | undefined): ParsedQuantFlags {
@@ -78,21 +86,31 @@ export function parseQuantFlags(m: FloatModel, o: QuantFlags, engine: Engine | u
   const limit = o.calibLimit === undefined ? 1000 : parseIntFlag(o.calibLimit, '--calib-limit');
   const rule = (o.rounding ?? DEFAULT_POT_ROUNDING) as PotRounding;
   if (!POT_ROUNDINGS.includes(rule)) throw new UsageError(`--rounding must be one of ${POT_ROUNDINGS.join(', ')}, got '${o.rounding}'`);
+  if (o.method !== undefined && !POT_METHODS.includes(o.method as PotMethod)) throw new UsageError(`--method must be one of ${POT_METHODS.join(', ')}, got '${o.method}'`);
+  if (o.method === 'gptq' && (o.refitScale || o.biasCorrection)) throw new UsageError('--refit-scale and --bias-correction go with --method rule (gptq searches scales and corrects biases itself)');
+  const potMethod = potMethodOf({ potMethod: o.method as PotMethod | undefined, refitScale: o.refitScale, biasCorrection: o.biasCorrection });
   const metric = (o.metric ?? 'sensitivity') as MetricName;
   if (!METRICS.includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got '${o.metric}'`);
   const search = (o.search ?? 'knapsack') as Search;
   if (!SEARCHES.includes(search)) throw new UsageError(`--search must be one of ${SEARCHES.join(', ')}, got '${o.search}'`);
+  let tiers = defaultTiers({ potMethod, rounding: o.rounding });
+  if (o.tiers !== undefined) {
+    const t = o.tiers.split(',').map((x) => x.trim());
+    if (t.length === 0 || t.some((x) => x !== '4' && x !== '5') || new Set(t).size !== t.length) throw new UsageError(`--tiers must list distinct code widths among 5 and 4 (e.g. 5,4), got '${o.tiers}'`);
+    tiers = t.map(Number).sort((a, b) => b - a) as (4 | 5)[];
+    if (potMethod === 'rule' && o.rounding !== undefined && !tiers.includes(codeBits(rule))) throw new UsageError(`--tiers ${o.tiers} does not include the ${codeBits(rule)}-bit codes of --rounding ${rule}`);
+  }
   const format = parseDatasetFormat(o.format);
   const norm = normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format);
   void engine;
   return {
-    opts: { calibration: method, percentile, limit, perTensor: !!o.perTensor, rounding: rule, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection },
+    opts: { calibration: method, percentile, limit, perTensor: !!o.perTensor, rounding: rule, potMethod, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection },
     calibData: () => openDataset(o.calib, format, { norm, labels: o.labels }),
-    metric, search, rule,
+    metric, search, rule, method: potMethod, tiers,
   };
 }
 
-/** The largest saving power-of-two weights allow with a rule, percent of 8-bit. */
-export function maxSavingForRule(rule: PotRounding): number {
-  return (100 * (8 - codeBits(rule))) / 8;
+/** The largest saving power-of-two weights allow with these code widths, percent of 8-bit. */
+export function maxSavingForTiers(tiers: readonly number[]): number {
+  return (100 * (8 - Math.min(...tiers))) / 8;
 }

@@ -12,7 +12,7 @@ import { loadEngine } from '../../runtime/wasm-loader.js';
 import { writeFileAtomic, refuseOverwritingInput } from '../atomic-write.js';
 import { loadModel, UsageError } from '../io.js';
 import { progress, type Progress } from '../progress.js';
-import { addCalibrationFlags, addPotFlags, addSelectionFlags, maxSavingForRule, parseQuantFlags, type QuantFlags } from './quant-flags.js';
+import { addCalibrationFlags, addPotFlags, addSelectionFlags, maxSavingForTiers, parseQuantFlags, type QuantFlags } from './quant-flags.js';
 
 export interface QuantizeFlags extends QuantFlags {
   out: string;
@@ -33,13 +33,17 @@ export interface QuantizeReport {
   fileBytes: number;
   potLayers: string[];
   rounding?: PotRounding;
+  /** level-two method: gptq (output-aware) or rule */
+  method?: string;
   refitScale: boolean;
   biasCorrection: boolean;
   /** kernel weights only, against 8-bit, percent */
   savingVsInt8Pct: number;
   /** DoubleQExt: how the layers were chosen */
-  selection?: { metric: MetricName; search: string; target: Target; measuredDropPoints?: number };
+  selection?: { metric: MetricName; search: string; target: Target; measuredDropPoints?: number; tiers: number[]; bits: Record<string, number> };
   seconds: number;
+  /** CPU time of this process (user + system), seconds: comparable on a machine shared with other jobs */
+  cpuSeconds: number;
 }
 
 /** Stage-named progress bars, created on first use and all stopped at the end. */
@@ -58,7 +62,7 @@ export function stageBars(show: boolean) {
 }
 
 export async function quantizeCommand(model: string, o: QuantizeFlags, showProgress: boolean): Promise<QuantizeReport> {
-  const t0 = performance.now();
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
   refuseOverwritingInput(o.out, [model, o.calib, o.labels]);
   const m = loadModel(model);
   const f = parseQuantFlags(m, o, undefined);
@@ -66,13 +70,13 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   const potSpec = o.pot ?? 'none';
   if (ext && potSpec !== 'none') throw new UsageError('--pot names the layers itself; it does not go with --budget or --max-drop');
   if (o.budget !== undefined && o.maxDrop !== undefined) throw new UsageError('give one target: --budget or --max-drop');
-  if (!ext && potSpec === 'none' && (o.rounding || o.refitScale || o.biasCorrection)) throw new UsageError('--rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
-  if (!ext && (o.metric || o.search)) throw new UsageError('--metric and --search go with --budget or --max-drop');
+  if (!ext && potSpec === 'none' && (o.rounding || o.method || o.refitScale || o.biasCorrection)) throw new UsageError('--method, --rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
+  if (!ext && (o.metric || o.search || o.tiers)) throw new UsageError('--metric, --search and --tiers go with --budget or --max-drop');
   if (o.budget !== undefined) {
     // cheap checks before the slow part; the exact byte bounds are checked once the layers are known
     const pct = /^\s*(-?[0-9]*\.?[0-9]+)\s*%\s*$/.exec(o.budget);
-    if (pct && Number(pct[1]) > maxSavingForRule(f.rule))
-      throw new UsageError(`--budget ${o.budget.trim()} is impossible: ${f.rule} codes save at most ${maxSavingForRule(f.rule).toFixed(2)} % of the 8-bit kernel weights`);
+    if (pct && Number(pct[1]) > maxSavingForTiers(f.tiers))
+      throw new UsageError(`--budget ${o.budget.trim()} is impossible: ${f.tiers.join('/')}-bit codes save at most ${maxSavingForTiers(f.tiers).toFixed(2)} % of the 8-bit kernel weights`);
     if (!pct && !/^\s*[0-9]+\s*B?\s*$/.test(o.budget)) throw new UsageError(`--budget must be a percentage saved vs 8-bit (e.g. 23.05%) or a kernel-weight size in bytes (e.g. 180000B), got '${o.budget}'`);
   }
   const maxDrop = o.maxDrop !== undefined ? parseMaxDrop(o.maxDrop) : undefined;
@@ -83,7 +87,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
     if (!ext) {
       ({ q, calibImages } = await quantizeModel(m, f.calibData, { ...f.opts, pot: potSpec, engine, onProgress: bars.update }));
     } else {
-      const prepared = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update });
+      const prepared = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update }, f.tiers);
       calibImages = prepared.calibImages;
       const target: Target = maxDrop ?? parseBudget(o.budget!, prepared.layers);
       let ev, base;
@@ -94,7 +98,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
       try {
         const s = await selectExt(prepared, f.metric, target, f.search, ev, base, bars.update);
         q = s.q;
-        selection = { metric: s.metric, search: s.search, target: s.target, measuredDropPoints: s.measuredDropPoints };
+        selection = { metric: s.metric, search: s.search, target: s.target, measuredDropPoints: s.measuredDropPoints, tiers: f.tiers, bits: s.bits };
       } finally {
         await ev?.close();
       }
@@ -109,8 +113,9 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   return {
     model, out: o.out, calibration: f.opts.calibration, percentile: f.opts.percentile, perTensor: !!o.perTensor, calibImages,
     layers: mem.layers.length, weightBytes: mem.kernelWeightBits.actual / 8, fileBytes: bytes.length,
-    potLayers: pot, rounding: pot.length ? f.rule : undefined, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection,
+    potLayers: pot, rounding: pot.length ? f.rule : undefined, method: pot.length ? f.method : undefined, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection,
     savingVsInt8Pct: mem.savingVsInt8Pct, selection, seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
   };
 }
 

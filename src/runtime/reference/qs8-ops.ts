@@ -1,6 +1,6 @@
 // Plain-loop integer reference of every quantized op: the bit-exact oracle for the wasm
 // kernels (scalar and SIMD must produce these bytes). Activations int8 NHWC, batch first.
-// Semantics are the QNode definitions in src/ir/qgraph.ts; rounding is src/quant/requant.ts.
+// Semantics are the QNode definitions in src/ir/qgraph.ts; rounding is src/core/requant.ts.
 
 import type { QAdd, QConv, QGemm, QGlobalAvgPool, QMaxPool, QParams, QStridedCopy, QToNchw } from '../../ir/qgraph.js';
 import { requantize, roundingShift } from '../../core/requant.js';

@@ -7,7 +7,7 @@ import type { QGraph } from '../../../src/ir/qgraph.js';
 import { QExecutor } from '../../../src/runtime/q-executor.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
 import { quantizePot } from '../../../src/quant/quantize-pot.js';
-import type { Engine } from '../../../src/runtime/kernels.js';
+import type { Engine } from '../../../src/engine/engine.js';
 import { cifarImages, quantizedResnet20 } from '../../helpers/resnet.js';
 import { mulberry32 } from '../../helpers/rng.js';
 
@@ -93,7 +93,7 @@ describe('.dq format', () => {
   it('starts with the documented header', () => {
     const dv = new DataView(file.buffer, file.byteOffset);
     expect(new TextDecoder().decode(file.subarray(0, 4))).toBe('DBLQ');
-    expect([dv.getUint16(4, true), dv.getUint16(6, true), dv.getUint32(8, true), dv.getUint32(16, true)]).toEqual([1, 1, 32, file.length]);
+    expect([dv.getUint16(4, true), dv.getUint16(6, true), dv.getUint32(8, true), dv.getUint32(16, true)]).toEqual([1, 2, 32, file.length]);
   });
 
   it('rejects truncated, padded, corrupted, wrong-version and foreign files', () => {
@@ -107,7 +107,7 @@ describe('.dq format', () => {
     expect(rejects(flipped)).toMatch(/checksum mismatch/);
     const v2 = file.slice();
     v2[4] = 2;
-    expect(rejects(v2)).toMatch(/format version 2\.1 is not supported/);
+    expect(rejects(v2)).toMatch(/format version 2\.2 is not supported/);
     expect(rejects(new TextEncoder().encode('PK\u0003\u0004 not a model at all, just some bytes'))).toMatch(/bad magic/);
   });
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cifar10FromBytes } from '../../../src/data/cifar10.js';
 import type { Batch, Dataset, ImageShape } from '../../../src/data/dataset.js';
 import { FloatModel } from '../../../src/runtime/float-model.js';
-import type { Engine } from '../../../src/runtime/kernels.js';
+import type { Engine } from '../../../src/engine/engine.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
 import { CALIBRATION_METHODS, calibrate, CalibrationError, type RangeTable } from '../../../src/quant/calibrate.js';
 import { REPO_ROOT } from '../../helpers/onnx-builder.js';

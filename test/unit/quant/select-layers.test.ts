@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LayerInfo } from '../../../src/quant/layer-metrics.js';
+import type { LayerInfo, TierInfo } from '../../../src/quant/layer-metrics.js';
 import { compareLogits } from '../../../src/quant/layer-metrics.js';
-import { describe as describeSel, greedyOrder, maxSavingPct, parseBudget, parseMaxDrop, selectForDrop, selectForMemory } from '../../../src/quant/select-layers.js';
+import { describe as describeSel, greedyOrder, knapsack, maxSavingPct, nearestAchievableSaving, parseBudget, parseMaxDrop, selectForDrop, selectForMemory } from '../../../src/quant/select-layers.js';
 import { mulberry32 } from '../../helpers/rng.js';
 
 function layer(name: string, weights: number, kl: number, nsr = kl, entropy = 7): LayerInfo {
@@ -60,7 +60,7 @@ describe('layer selection', () => {
 
   it('max-drop: greedy with re-measurement keeps layers while the measured drop stays within the target', async () => {
     // a synthetic measurement: drop = sum of the chosen layers' kl
-    const measure = async (names: string[]) => names.reduce((s, n) => s + layers.find((l) => l.name === n)!.sensitivity!.kl, 0);
+    const measure = async (a: ReadonlyMap<string, number>) => [...a.keys()].reduce((s, n) => s + layers.find((l) => l.name === n)!.sensitivity!.kl, 0);
     const s = await selectForDrop(layers, 'sensitivity', 1.0, measure);
     expect(s.layers.sort()).toEqual(['b', 'd']);
     expect(s.measuredDrop).toBeCloseTo(0.9, 10);
@@ -92,3 +92,72 @@ describe('nearest achievable saving', () => {
     expect(nearestAchievableSaving(ls, 23.05)).toBeCloseTo(best, 10);
   });
 });
+
+/** A layer with a 5-bit and a 4-bit tier. */
+function tiered(name: string, weights: number, kl5: number, kl4: number): LayerInfo {
+  const t = (bits: number, kl: number): TierInfo => ({ codeBits: bits, bitsSaved: (8 - bits) * weights, sqnrDb: 0, nsr: kl, sensitivity: { kl, agreementPct: 100, top1DropPoints: 0 } });
+  const tiers = [t(5, kl5), t(4, kl4)];
+  return { name, op: 'conv', weights, entropyBits: 7, ...tiers[0]!, tiers };
+}
+
+describe('mixed code widths: multiple-choice selection', () => {
+  it('the multiple-choice knapsack matches brute force over every assignment (int8 / 5-bit / 4-bit)', () => {
+    const rng = mulberry32(1234);
+    for (let t = 0; t < 80; t++) {
+      const ls = Array.from({ length: 1 + Math.floor(rng() * 6) }, (_, i) => {
+        const kl5 = rng();
+        return tiered(`l${i}`, 16 * (1 + Math.floor(rng() * 40)), kl5, kl5 + rng() * (rng() < 0.2 ? 0.01 : 2));
+      });
+      const pct = rng() * maxSavingPct(ls);
+      const total = ls.reduce((a, l) => a + 8 * l.weights, 0);
+      const need = Math.ceil((pct / 100) * total - 1e-6);
+      let best = Infinity;
+      for (let code = 0; code < 3 ** ls.length; code++) {
+        let saved = 0, cost = 0, c = code;
+        for (const l of ls) {
+          const k = c % 3;
+          c = Math.floor(c / 3);
+          if (k > 0) { saved += l.tiers![k - 1]!.bitsSaved; cost += l.tiers![k - 1]!.sensitivity!.kl; }
+        }
+        if (saved >= need) best = Math.min(best, cost);
+      }
+      const s = selectForMemory(ls, 'sensitivity', { kind: 'saving', pct }, 'knapsack');
+      expect(s.savedBits).toBeGreaterThanOrEqual(need);
+      const cost = ls.reduce((a, l) => a + (s.bits[l.name] ? l.tiers!.find((x) => x.codeBits === s.bits[l.name])!.sensitivity!.kl : 0), 0);
+      expect(cost).toBeCloseTo(best, 9);
+      const g = selectForMemory(ls, 'sensitivity', { kind: 'saving', pct }, 'greedy');
+      expect(g.savedBits).toBeGreaterThanOrEqual(need);
+    }
+  });
+
+  it('the frontier reaches 50 %: every layer at 4 bits; 4-bit layers where they are cheap', () => {
+    const ls = [tiered('a', 100, 0.1, 0.11), tiered('b', 100, 0.1, 5)];
+    expect(maxSavingPct(ls)).toBe(50);
+    const all = selectForMemory(ls, 'sensitivity', { kind: 'saving', pct: 50 }, 'knapsack');
+    expect(all.bits).toEqual({ a: 4, b: 4 });
+    const mid = selectForMemory(ls, 'sensitivity', { kind: 'saving', pct: 40 }, 'knapsack'); // 4+3 bits of 16: a at 4, b at 5
+    expect(mid.bits).toEqual({ a: 4, b: 5 });
+    expect(mid.savingVsInt8Pct).toBeCloseTo(43.75, 10);
+    expect(selectForMemory(ls, 'sensitivity', { kind: 'saving', pct: 40 }, 'greedy').bits).toEqual({ a: 4, b: 5 });
+    expect(() => parseBudget('50.1%', ls)).toThrow(/at most 50.00 %/);
+    expect(nearestAchievableSaving(ls, 20)).toBeCloseTo(18.75, 10); // 3/16 (one layer at 5 bits)
+    expect(nearestAchievableSaving(ls, 23)).toBeCloseTo(25, 10); // 4/16
+  });
+
+  it('knapsack on raw options: one option per layer, the least cost meeting the need', () => {
+    const opts = [[{ saved: 0, cost: 0 }, { saved: 3, cost: 1 }, { saved: 4, cost: 3 }], [{ saved: 0, cost: 0 }, { saved: 6, cost: 2.5 }, { saved: 8, cost: 2.6 }]];
+    expect(knapsack(opts, 7)).toEqual([0, 2]);
+    expect(knapsack(opts, 9)).toEqual([1, 1]);
+    expect(knapsack(opts, 12)).toEqual([2, 2]);
+    expect(() => knapsack(opts, 13)).toThrow(/no set of layers meets the memory target/);
+  });
+
+  it('max-drop walks the moves (5-bit, then 4-bit) and keeps each that stays within the target', async () => {
+    const ls = [tiered('a', 100, 0.1, 0.2), tiered('b', 100, 0.3, 2)];
+    const measure = async (a: ReadonlyMap<string, number>) => [...a].reduce((s, [n, b]) => s + ls.find((l) => l.name === n)!.tiers!.find((t) => t.codeBits === b)!.sensitivity!.kl, 0);
+    const s = await selectForDrop(ls, 'sensitivity', 0.6, measure);
+    expect(s.bits).toEqual({ a: 4, b: 5 });
+    expect(s.measuredDrop).toBeCloseTo(0.5, 10);
+  });
+});
+

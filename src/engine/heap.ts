@@ -40,6 +40,11 @@ export class Heap {
     return this.memory.buffer.byteLength;
   }
 
+  /** Bytes handed out so far (alignment and EXTRA_BYTES padding included), from `base`. */
+  get used(): number {
+    return alignUp(this.top, ALIGN) - this.base;
+  }
+
   /** Frees every allocation at once; the memory itself is kept. */
   reset(): void {
     this.top = this.base;

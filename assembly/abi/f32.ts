@@ -1,0 +1,72 @@
+// F32Conv2dParams and the f32 im2col panel (ABI part of assembly/abi.ts; memory contract there).
+
+/** Pixels per packed im2col panel: the f32 GEMM tiles are NR = 8 columns wide (2 x f32x4). */
+export const F32_PANEL_COLS: i32 = 8;
+
+// F32Conv2dParams: ONNX Conv (NCHW, zero padding, optional bias), float32.
+// see: https://onnx.ai/onnx/operators/onnx__Conv.html
+//
+//  offset  field       type   meaning
+//  ╒═════╤═══════════╤══════╤════════════════════════════════════════════════════════╕
+//  │   0 │ input     │ ptr  │ x  [n][c][h][w]                                         │
+//  │   4 │ weight    │ ptr  │ W  [m][c/group][kh][kw]                                 │
+//  │   8 │ bias      │ ptr  │ b  [m], or 0 for no bias                                │
+//  │  12 │ output    │ ptr  │ y  [n][m][oh][ow]   (must not alias input or weight)    │
+//  │  16 │ scratch   │ ptr  │ packed tile: >= (c/group)*kh*kw * tileP * 4 bytes       │
+//  ├─────┼───────────┼──────┼────────────────────────────────────────────────────────┤
+//  │  20 │ n         │ i32  │ batch                                                   │
+//  │  24 │ c         │ i32  │ input channels                                          │
+//  │  28 │ h         │ i32  │ input height                                            │
+//  │  32 │ w         │ i32  │ input width                                             │
+//  │  36 │ m         │ i32  │ output channels                                         │
+//  │  40 │ kh        │ i32  │ kernel height                                           │
+//  │  44 │ kw        │ i32  │ kernel width                                            │
+//  │  48 │ strideH   │ i32  │                                                         │
+//  │  52 │ strideW   │ i32  │                                                         │
+//  │  56 │ padTop    │ i32  │ (padBottom / padRight are implied by oh / ow)           │
+//  │  60 │ padLeft   │ i32  │                                                         │
+//  │  64 │ dilationH │ i32  │                                                         │
+//  │  68 │ dilationW │ i32  │                                                         │
+//  │  72 │ group     │ i32  │ c % group == 0, m % group == 0                          │
+//  │  76 │ oh        │ i32  │ output height                                           │
+//  │  80 │ ow        │ i32  │ output width                                            │
+//  │  84 │ tileP     │ i32  │ output pixels packed per tile, multiple of 8, > 0       │
+//  ╘═════╧═══════════╧══════╧════════════════════════════════════════════════════════╛
+//  sizeof = 88
+//
+// Packed tile layout in `scratch` (one group, pixels p0 .. p0+tileP-1 of one image):
+//
+//   panel 0                      panel 1                      ...
+//   ┌─────────────────────────┐  ┌─────────────────────────┐
+//   │ k=0    : px 0..7        │  │ k=0    : px 8..15       │
+//   │ k=1    : px 0..7        │  │ k=1    : px 8..15       │
+//   │ ...                     │  │ ...                     │
+//   │ k=K-1  : px 0..7        │  │ k=K-1  : px 8..15       │
+//   └─────────────────────────┘  └─────────────────────────┘
+//   K = (c/group)*kh*kw, k = (ci*kh + ky)*kw + kx; padded pixels and the tail
+//   lanes of the last panel hold 0.
+@unmanaged
+export class F32Conv2dParams {
+  input: usize;
+  weight: usize;
+  bias: usize;
+  output: usize;
+  scratch: usize;
+  n: i32;
+  c: i32;
+  h: i32;
+  w: i32;
+  m: i32;
+  kh: i32;
+  kw: i32;
+  strideH: i32;
+  strideW: i32;
+  padTop: i32;
+  padLeft: i32;
+  dilationH: i32;
+  dilationW: i32;
+  group: i32;
+  oh: i32;
+  ow: i32;
+  tileP: i32;
+}

@@ -1,0 +1,108 @@
+// One entry per wasm kernel: its params struct, its export, the bytes each pointer field
+// covers (for the Engine's range and overlap checks) and the scratch it needs. The scratch
+// and packed-size formulas here are the only ones: packers and the planner use them too.
+
+import { MULT_MAX, MULT_MIN, SHIFT_MAX, SHIFT_MIN } from '../core/fixed-point.js';
+import { ABI_CONSTANTS as C, type AbiStructName, type ParamsOf } from './abi.js';
+
+/** Bytes a qc8w kernel's packed blocks take: per group ceil(mg / NR) blocks (assembly/abi/qs8.ts). */
+export function qc8wPackedBytes(groups: number, mg: number, kPad: number): number {
+  return groups * Math.ceil(mg / C.QS8_GEMM_NR) * (C.QS8_BLOCK_HEADER_BYTES + kPad * C.QS8_GEMM_NR * 2);
+}
+/** Row buffer of the qc8w conv / gemm kernels: tileP rows of kPad int16, plus the gather slack. */
+export function qc8wScratchBytes(tileP: number, kPad: number): number {
+  return tileP * kPad * 2 + C.ROW_BUFFER_SLACK;
+}
+/** Panel (kPad rows of POTW_PANEL_ROW_BYTES) plus the zx-padded input copy (conv: hp * wp * c). */
+export function potwScratchBytes(kPad: number, copyBytes: number): number {
+  return kPad * C.POTW_PANEL_ROW_BYTES + copyBytes + C.ROW_BUFFER_SLACK;
+}
+
+export interface Buffers {
+  /** [pointer field, bytes read] */
+  reads: [string, number][];
+  writes: [string, number][];
+  scratch: number;
+  /** outputs may equal an input exactly (elementwise kernels) */
+  inPlace?: boolean;
+}
+
+export interface KernelSpec<S extends AbiStructName> {
+  struct: S;
+  /** the wasm export */
+  fn: string;
+  /** the field holding the batch (or, for elementwise kernels, the element count) */
+  batchField: string;
+  buffers(p: ParamsOf<S>): Buffers;
+  /** range checks of value fields that the kernel relies on */
+  ranges: [string, number, number][];
+}
+
+const I8: [number, number] = [-128, 127];
+const clampRanges = (...fields: string[]): [string, number, number][] => fields.map((f) => [f, ...I8]);
+
+export const KERNELS = {
+  'f32-conv2d': {
+    struct: 'F32Conv2dParams', fn: 'f32_conv2d', batchField: 'n', ranges: [],
+    buffers: (p: ParamsOf<'F32Conv2dParams'>) => {
+      const kdim = (p.c / p.group) * p.kh * p.kw;
+      const reads: [string, number][] = [['input', 4 * p.n * p.c * p.h * p.w], ['weight', 4 * p.m * kdim]];
+      if (p.bias !== 0) reads.push(['bias', 4 * p.m]);
+      return { reads, writes: [['output', 4 * p.n * p.m * p.oh * p.ow]], scratch: 4 * kdim * p.tileP };
+    },
+  },
+  'qs8-qc8w-conv2d': {
+    struct: 'Qs8Qc8wConv2dParams', fn: 'qs8_qc8w_conv2d_minmax', batchField: 'n', ranges: clampRanges('zx', 'zy', 'qmin', 'qmax'),
+    buffers: (p: ParamsOf<'Qs8Qc8wConv2dParams'>) => ({
+      reads: [['input', p.n * p.h * p.w * p.c], ['packed', qc8wPackedBytes(p.group, p.m / p.group, p.kPad)]],
+      writes: [['output', p.n * p.oh * p.ow * p.m]], scratch: qc8wScratchBytes(p.tileP, p.kPad),
+    }),
+  },
+  'qs8-qc8w-gemm': {
+    struct: 'Qs8Qc8wGemmParams', fn: 'qs8_qc8w_gemm_minmax', batchField: 'n', ranges: clampRanges('zy', 'qmin', 'qmax'),
+    buffers: (p: ParamsOf<'Qs8Qc8wGemmParams'>) => ({
+      reads: [['input', p.n * p.k], ['packed', qc8wPackedBytes(1, p.m, p.kPad)]],
+      writes: [['output', p.n * p.m]], scratch: qc8wScratchBytes(p.tileP, p.kPad),
+    }),
+  },
+  'qs8-potw-conv2d': {
+    struct: 'Qs8PotwConv2dParams', fn: 'qs8_potw_conv2d_minmax', batchField: 'n', ranges: clampRanges('zx', 'zy', 'qmin', 'qmax'),
+    buffers: (p: ParamsOf<'Qs8PotwConv2dParams'>) => ({
+      reads: [['input', p.n * p.h * p.w * p.c], ['packed', 4 * p.group]],
+      writes: [['output', p.n * p.oh * p.ow * p.m]], scratch: potwScratchBytes(p.kPad, p.hp * p.wp * p.c),
+    }),
+  },
+  'qs8-potw-gemm': {
+    struct: 'Qs8PotwGemmParams', fn: 'qs8_potw_gemm_minmax', batchField: 'n', ranges: clampRanges('zy', 'qmin', 'qmax'),
+    buffers: (p: ParamsOf<'Qs8PotwGemmParams'>) => ({
+      reads: [['input', p.n * p.k], ['packed', 4]], writes: [['output', p.n * p.m]], scratch: potwScratchBytes(p.kPad, 0),
+    }),
+  },
+  'qs8-vadd': {
+    struct: 'Qs8VaddParams', fn: 'qs8_vadd_minmax', batchField: 'count',
+    ranges: [...clampRanges('za', 'zb', 'zy', 'qmin', 'qmax'), ['aMult', -(2 ** 22) + 1, 2 ** 22 - 1], ['bMult', -(2 ** 22) + 1, 2 ** 22 - 1], ['shift', 1, 31]],
+    buffers: (p: ParamsOf<'Qs8VaddParams'>) => ({ reads: [['a', p.count], ['b', p.count]], writes: [['output', p.count]], scratch: 0, inPlace: true }),
+  },
+  'qs8-gavgpool': {
+    struct: 'Qs8GavgpoolParams', fn: 'qs8_gavgpool', batchField: 'n',
+    ranges: [...clampRanges('zx', 'zy'), ['pixels', 1, 2 ** 23 - 1], ['mult', MULT_MIN, MULT_MAX], ['shift', SHIFT_MIN, SHIFT_MAX]],
+    buffers: (p: ParamsOf<'Qs8GavgpoolParams'>) => ({ reads: [['input', p.n * p.pixels * p.c]], writes: [['output', p.n * p.c]], scratch: 0 }),
+  },
+  'qs8-maxpool': {
+    struct: 'Qs8MaxpoolParams', fn: 'qs8_maxpool', batchField: 'n', ranges: [],
+    buffers: (p: ParamsOf<'Qs8MaxpoolParams'>) => ({ reads: [['input', p.n * p.h * p.w * p.c]], writes: [['output', p.n * p.oh * p.ow * p.c]], scratch: 0 }),
+  },
+  'x8-strided-copy': {
+    struct: 'X8StridedCopyParams', fn: 'x8_strided_copy', batchField: 'n', ranges: clampRanges('fill'),
+    buffers: (p: ParamsOf<'X8StridedCopyParams'>) => ({ reads: [['input', p.n * p.inSize]], writes: [['output', p.n * p.outSize]], scratch: 0 }),
+  },
+  'x8-to-nchw': {
+    struct: 'X8ToNchwParams', fn: 'x8_to_nchw', batchField: 'n', ranges: [],
+    buffers: (p: ParamsOf<'X8ToNchwParams'>) => ({ reads: [['input', p.n * p.pixels * p.c]], writes: [['output', p.n * p.pixels * p.c]], scratch: 0 }),
+  },
+} as const satisfies Record<string, KernelSpec<AbiStructName>>;
+
+export type KernelName = keyof typeof KERNELS;
+export type StructOf<K extends KernelName> = (typeof KERNELS)[K]['struct'];
+/** The full params struct of kernel K, pointers included. */
+export type KernelParams<K extends KernelName> = ParamsOf<StructOf<K>>;

@@ -1,0 +1,348 @@
+// Output-aware power-of-two rounding ("gptq"): the level-two method that minimises the error
+// of each layer's OUTPUT on calibration data instead of each weight's own rounding error.
+//
+// Per weight layer (conv: per group, K = kh*kw*c/group inputs; gemm: K = k), with X the
+// layer's input patches (im2col rows) on calibration images and W a row of float weights:
+//   minimise over codes p in {0, +-2^0 .. +-2^emax} and a scale s:  || X W - X s p ||^2
+//           = (W - s p)^T H (W - s p),  H = X^T X.
+// Algorithm (GPTQ / Optimal Brain Quantization, Frantar et al. 2022, on the PoT grid):
+//  1. Sequential statistics: one float pass over the calibration images; when a layer's node
+//     has run, its input X already comes from the layers before it with their power-of-two
+//     weights (their outputs are patched in place, see 6), so each layer compensates what
+//     the earlier ones did. H is accumulated over SAMPLES im2col rows drawn evenly (fixed
+//     seed) from all images and output positions; the mean input patch mu over all of them.
+//  2. Damping H += DAMP * mean(diag H) * I; columns in descending diag H ("act order").
+//  3. Scale search per output channel: s = max|W| / 2^emax * 2^(t/16), t in [-16, 15], the
+//     one with least sum_i H_ii (W_i - s p_i)^2 under nearest rounding (one octave suffices:
+//     the grid repeats itself at twice the scale except at its ends).
+//  4. GPTQ: columns one by one, p_j = nearest PoT of W_j / s (linear thresholds 1.5 * 2^e,
+//     0 below s/2, clamped at 2^emax); the rounding error (W_j - s p_j) / U_jj is spread over
+//     the later columns through row j of U, the upper Cholesky factor of H^-1.
+//  5. Scale re-fit on the output error with the codes fixed: s = W^T H p / p^T H p; steps 4-5
+//     run REFITS times.
+//  6. Bias correction: b += (W - s p) . mu (the mean output shift the rounding causes); the
+//     float pass continues with y += conv(x, s p - W) + that shift.
+// Hyperparameters, fixed once for every model: SAMPLES = 8192 rows, DAMP = 0.01, REFITS = 2,
+// IMAGES = 1024 (at most; more calibration images do not enter this pass).
+// Cost per layer: SAMPLES * nnz(row)^2 / 2 for H (zeros after ReLU skipped), K^3 for the
+// factorisations, REFITS * m * K^2 / 2 for the column updates, plus one float forward pass
+// over the images for the whole model. Models with a fixed batch size run the pass in their
+// batches; the statistics of earlier batches then come from a less quantized prefix.
+
+import type { Dataset } from '../data/dataset.js';
+import type { PotWeights, QGraph, QNode } from '../ir/qgraph.js';
+import { f32, type Tensor } from '../ir/tensor.js';
+import { F32Executor } from '../runtime/f32-executor.js';
+import type { FloatModel } from '../runtime/float-model.js';
+import type { Engine } from '../engine/engine.js';
+import { CalibrationError } from './observers.js';
+import { inverseUpperFactor } from './pot-linalg.js';
+import { channelRequant } from './quantize-int8.js';
+import { type WeightLayer, weightLayers } from './quantize-pot.js';
+import { QuantizationError } from '../core/errors.js';
+import { roundHalfEven } from '../core/rounding.js';
+
+export const GPTQ_PARAMS = { samples: 8192, damp: 0.01, refits: 2, images: 1024, scaleSteps: 16 } as const;
+
+export interface GptqOptions {
+  /** code width per layer to make power-of-two (layers not named stay as they are) */
+  bits: ReadonlyMap<string, 4 | 5>;
+  limit: number;
+  engine?: Engine;
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface Stats {
+  k: number;
+  groups: number;
+  h: Float64Array[];
+  mu: Float64Array[];
+  rows: number;
+  sampled?: number;
+}
+
+export interface PotLayerResult {
+  /** power-of-two integers 0 or +-2^e, e <= emax */
+  weights: Int16Array;
+  scale: Float32Array;
+  /** real mean output shift per channel that the bias must absorb: (W - s p) . mu */
+  shift: Float64Array;
+}
+
+const emaxOf = (bits: 4 | 5) => (bits === 5 ? 7 : 6);
+
+/** Nearest power-of-two integer of v (linear thresholds), in {0, +-1 .. +-2^emax}. */
+export function nearestPot(v: number, emax: number): number {
+  const a = Math.abs(v);
+  if (a < 0.5) return 0;
+  if (a < 1.5) return v < 0 ? -1 : 1;
+  let e = 31 - Math.clz32(Math.floor(a));
+  if (a >= 1.5 * 2 ** e) e++;
+  if (e > emax) e = emax;
+  return v < 0 ? -(2 ** e) : 2 ** e;
+}
+
+/** Deterministic generator (mulberry32) for the sampled rows. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Accumulates H (upper triangle) and the mean patch of one layer's input batch. */
+function accumulate(l: WeightLayer, x: Tensor, st: Stats, seed: number): void {
+  const K = st.k, rand = rng(seed);
+  const row = new Float64Array(K), nz = new Int32Array(K), nzv = new Float64Array(K);
+  const addRow = (h: Float64Array) => {
+    let n = 0;
+    for (let i = 0; i < K; i++) if (row[i] !== 0) { nz[n] = i; nzv[n++] = row[i]!; }
+    for (let a = 0; a < n; a++) {
+      const va = nzv[a]!, base = nz[a]! * K;
+      for (let b = a; b < n; b++) h[base + nz[b]!] += va * nzv[b]!;
+    }
+  };
+  const xd = x.data as Float32Array;
+  if (l.op === 'gemm') {
+    const n = xd.length / K;
+    for (let r = 0; r < n; r++) {
+      for (let i = 0; i < K; i++) { row[i] = xd[r * K + i]!; st.mu[0]![i] += row[i]!; }
+      addRow(st.h[0]!);
+    }
+    st.rows += n;
+    return;
+  }
+  const g = l.geometry, cg = g.c / g.group, n = xd.length / (g.c * g.h * g.w), hw = g.h * g.w;
+  const total = n * g.oh * g.ow, take = Math.min(total, GPTQ_PARAMS.samples);
+  for (let grp = 0; grp < g.group; grp++) {
+    const h = st.h[grp]!, mu = st.mu[grp]!;
+    for (let s = 0; s < take; s++) {
+      const p = Math.min(total - 1, Math.floor(((s + rand()) * total) / take));
+      const b = Math.floor(p / (g.oh * g.ow)), oy = Math.floor(p / g.ow) % g.oh, ox = p % g.ow;
+      for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
+        const y = oy * g.strideH + i * g.dilationH - g.padTop, xx = ox * g.strideW + j * g.dilationW - g.padLeft;
+        const inside = y >= 0 && y < g.h && xx >= 0 && xx < g.w;
+        for (let ic = 0; ic < cg; ic++) row[(i * g.kw + j) * cg + ic] = inside ? xd[(b * g.c + grp * cg + ic) * hw + y * g.w + xx]! : 0;
+      }
+      addRow(h);
+    }
+    // exact mean patch over every image and output position: per-channel plane sums, then windows
+    for (let ic = 0; ic < cg; ic++) {
+      const plane = new Float64Array(hw);
+      for (let b = 0; b < n; b++) { const off = (b * g.c + grp * cg + ic) * hw; for (let t = 0; t < hw; t++) plane[t] += xd[off + t]!; }
+      for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
+        let s = 0;
+        for (let oy = 0; oy < g.oh; oy++) {
+          const y = oy * g.strideH + i * g.dilationH - g.padTop;
+          if (y < 0 || y >= g.h) continue;
+          for (let ox = 0; ox < g.ow; ox++) {
+            const xx = ox * g.strideW + j * g.dilationW - g.padLeft;
+            if (xx >= 0 && xx < g.w) s += plane[y * g.w + xx]!;
+          }
+        }
+        mu[(i * g.kw + j) * cg + ic] += s;
+      }
+    }
+  }
+  st.rows += total;
+  st.sampled = (st.sampled ?? 0) + take;
+}
+
+/** GPTQ on the PoT grid for rows `w` (m x K, row-major) sharing H; returns the PoT integers and scales. */
+export function gptqRows(w0: Float64Array, m: number, K: number, hIn: Float64Array, mu: Float64Array, bits: 4 | 5): PotLayerResult {
+  const emax = emaxOf(bits);
+  const h = hIn.slice();
+  for (let i = 0; i < K; i++) for (let j = 0; j < i; j++) h[i * K + j] = h[j * K + i]!; // symmetrize
+  let mean = 0;
+  for (let i = 0; i < K; i++) mean += h[i * K + i]!;
+  mean /= K;
+  const lambda = GPTQ_PARAMS.damp * (mean > 0 ? mean : 1);
+  for (let i = 0; i < K; i++) h[i * K + i] += lambda;
+  const perm = Array.from({ length: K }, (_, i) => i).sort((a, b) => h[b * K + b]! - h[a * K + a]! || a - b);
+  const hp = new Float64Array(K * K);
+  for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) hp[i * K + j] = h[perm[i]! * K + perm[j]!]!;
+  const u = inverseUpperFactor(hp, K);
+  const p = new Int16Array(m * K), scale = new Float32Array(m);
+  const wr = new Float64Array(K), hv = new Float64Array(K);
+  for (let r = 0; r < m; r++) {
+    const w = new Float64Array(K);
+    for (let i = 0; i < K; i++) w[i] = w0[r * K + perm[i]!]!;
+    let amax = 0;
+    for (let i = 0; i < K; i++) amax = Math.max(amax, Math.abs(w[i]!));
+    if (amax === 0) { scale[r] = 1; continue; }
+    // 3. scale search, diagonal output error under nearest rounding
+    let s = amax / 2 ** emax, best = Infinity;
+    for (let t = -GPTQ_PARAMS.scaleSteps; t < GPTQ_PARAMS.scaleSteps; t++) {
+      const c = (amax / 2 ** emax) * 2 ** (t / GPTQ_PARAMS.scaleSteps);
+      let err = 0;
+      for (let i = 0; i < K; i++) err += hp[i * K + i]! * (w[i]! - c * nearestPot(w[i]! / c, emax)) ** 2;
+      if (err < best) { best = err; s = c; }
+    }
+    const pr = new Int16Array(K);
+    for (let it = 0; it < GPTQ_PARAMS.refits; it++) {
+      // 4. column-by-column rounding with error compensation
+      wr.set(w);
+      for (let j = 0; j < K; j++) {
+        const q = nearestPot(wr[j]! / s, emax);
+        pr[j] = q;
+        const e = (wr[j]! - s * q) / u[j * K + j]!;
+        if (e === 0) continue;
+        const uj = j * K;
+        for (let k = j + 1; k < K; k++) wr[k] -= e * u[uj + k]!;
+      }
+      // 5. least-squares scale on the output error: s = w^T H p / p^T H p
+      for (let i = 0; i < K; i++) {
+        let acc = 0;
+        for (let j = 0; j < K; j++) acc += hp[i * K + j]! * pr[j]!;
+        hv[i] = acc;
+      }
+      let num = 0, den = 0;
+      for (let i = 0; i < K; i++) { num += w[i]! * hv[i]!; den += pr[i]! * hv[i]!; }
+      if (den > 0 && num > 0) s = num / den;
+    }
+    scale[r] = s;
+    for (let i = 0; i < K; i++) p[r * K + perm[i]!] = pr[i]!;
+  }
+  const shift = new Float64Array(m);
+  for (let r = 0; r < m; r++) {
+    let d = 0;
+    for (let i = 0; i < K; i++) d += (w0[r * K + i]! - scale[r]! * p[r * K + i]!) * mu[i]!;
+    shift[r] = d;
+  }
+  return { weights: p, scale, shift };
+}
+
+/** One layer: GPTQ per group, the new QNode and the float-stream patch (OIHW / [m][k] weight change). */
+function quantizeLayer(l: WeightLayer, q: QGraph, wf: Float32Array, st: Stats, bits: 4 | 5): { node: WeightLayer; dW: Float32Array; shift: Float64Array } {
+  const m = l.op === 'conv' ? l.geometry.m : l.m, K = st.k, mg = m / st.groups;
+  const weights = new Int16Array(m * K), scale = new Float32Array(m), shift = new Float64Array(m);
+  for (let grp = 0; grp < st.groups; grp++) {
+    const w0 = Float64Array.from(wf.subarray(grp * mg * K, (grp + 1) * mg * K));
+    const mu = st.mu[grp]!.map((v) => v / st.rows);
+    const r = gptqRows(w0, mg, K, st.h[grp]!, mu, bits);
+    weights.set(r.weights, grp * mg * K);
+    scale.set(r.scale, grp * mg);
+    shift.set(r.shift, grp * mg);
+  }
+  const sx = q.values.get(l.inputs[0]!)!.q.scale;
+  const bias = new Int32Array(m);
+  for (let o = 0; o < m; o++) {
+    const real = l.bias[o]! * sx * l.weightScale[o]! + shift[o]!;
+    bias[o] = roundHalfEven(real / (sx * scale[o]!));
+    if (Math.abs(bias[o]!) >= 2 ** 30) throw new QuantizationError(`layer '${l.name}' channel ${o}: the corrected bias overflows int32`);
+  }
+  const pot: PotWeights = { rule: 'gptq', bits };
+  const node = { ...l, weights, pot, weightScale: scale, bias, requant: channelRequant(sx, scale, q.values.get(l.outputs[0]!)!.q.scale, l) };
+  const dW = new Float32Array(m * K); // s p - W, in the float op's layout
+  if (l.op === 'gemm') for (let i = 0; i < dW.length; i++) dW[i] = scale[Math.floor(i / K)]! * weights[i]! - wf[i]!;
+  else {
+    const { kh, kw, c, group } = l.geometry, cg = c / group;
+    for (let o = 0; o < m; o++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let ic = 0; ic < cg; ic++) {
+      const src = ((o * kh + i) * kw + j) * cg + ic;
+      dW[((o * cg + ic) * kh + i) * kw + j] = scale[o]! * weights[src]! - wf[src]!;
+    }
+  }
+  return { node, dW, shift };
+}
+
+/** Gemm (small): y += x * dW^T + shift, the quantized layer's output in place of the float one. */
+function patchGemm(l: WeightLayer & { op: 'gemm' }, x: Tensor, y: Tensor, dW: Float32Array, shift: Float64Array): void {
+  const yd = y.data as Float32Array, xd = x.data as Float32Array;
+  const k = l.k, m = l.m, n = xd.length / k;
+  for (let b = 0; b < n; b++) for (let o = 0; o < m; o++) {
+    let s = shift[o]!;
+    for (let p = 0; p < k; p++) s += dW[o * k + p]! * xd[b * k + p]!;
+    yd[b * m + o] += s;
+  }
+}
+
+/** Returns a new QGraph whose layers in `o.bits` carry output-aware power-of-two weights. */
+export async function quantizePotGptq(q: QGraph, model: FloatModel, floatWeights: ReadonlyMap<string, Float32Array>, data: Dataset, o: GptqOptions): Promise<QGraph> {
+  const layers = new Map(weightLayers(q).filter((l) => o.bits.has(l.name)).map((l) => [l.name, l]));
+  for (const name of o.bits.keys()) if (!layers.has(name)) throw new QuantizationError(`no weight layer named '${name}'`);
+  for (const l of layers.values()) if (l.pot) throw new QuantizationError(`layer '${l.name}' is already power-of-two`);
+  if (layers.size === 0) return q;
+  const images = Math.min(o.limit, data.size, GPTQ_PARAMS.images);
+  if (!(images > 0)) throw new CalibrationError('output-aware power-of-two rounding: the calibration set has no images');
+  const batch = model.fixedBatch ?? images, batches = Math.ceil(images / batch);
+  const stats = new Map<string, Stats>();
+  const done = new Map<string, WeightLayer>();
+  const shifts = new Map<string, Float64Array>(); // conv layers without a bias input: the output shift, added after the node
+  let bi = 0, last = false;
+  const statsOf = (l: WeightLayer): Stats => {
+    let st = stats.get(l.name);
+    if (!st) {
+      const groups = l.op === 'conv' ? l.geometry.group : 1, k = l.weights.length / (l.op === 'conv' ? l.geometry.m : l.m);
+      st = { k, groups, h: Array.from({ length: groups }, () => new Float64Array(k * k)), mu: Array.from({ length: groups }, () => new Float64Array(k)), rows: 0 };
+      stats.set(l.name, st);
+    }
+    return st;
+  };
+  const finish = (l: WeightLayer, st: Stats) => {
+    const r = quantizeLayer(l, q, floatWeights.get(l.name)!, st, o.bits.get(l.name)!);
+    done.set(l.name, r.node);
+    o.onProgress?.(done.size, layers.size);
+    return r;
+  };
+  for await (const b of data.batches(batch, { limit: images })) {
+    last = bi === batches - 1 || b.count < batch;
+    const g0 = model.graphFor(b.count);
+    // a private copy of the PoT convs' weight and bias tensors: each is replaced by s * p (and b + shift)
+    // just before its node runs, so the layers after it see the quantized prefix (sequential statistics)
+    const constants = new Map(g0.constants);
+    for (const n of g0.nodes) {
+      const l = layers.get(n.name);
+      if (!l || l.op !== 'conv' || n.op !== 'Conv') continue;
+      const w = g0.constants.get(n.inputs[1]!)!, bias = n.inputs[2] ? g0.constants.get(n.inputs[2]) : undefined;
+      constants.set(n.inputs[1]!, f32(w.shape, (w.data as Float32Array).slice()));
+      if (bias) constants.set(n.inputs[2]!, f32(bias.shape, (bias.data as Float32Array).slice()));
+    }
+    const byInput = new Map<string, { l: WeightLayer; w: Float32Array; b?: Float32Array }[]>();
+    for (const n of g0.nodes) {
+      const l = layers.get(n.name);
+      if (!l || l.op !== 'conv' || n.op !== 'Conv') continue;
+      const w = constants.get(n.inputs[1]!)!.data as Float32Array, bias = n.inputs[2] ? (constants.get(n.inputs[2])!.data as Float32Array) : undefined;
+      byInput.set(n.inputs[0]!, [...(byInput.get(n.inputs[0]!) ?? []), { l, w, b: bias }]);
+    }
+    const beforeConvs = (value: string, x: Tensor) => {
+      for (const c of byInput.get(value) ?? []) {
+        const st = statsOf(c.l);
+        accumulate(c.l, x, st, 0x9e3779b9 ^ (bi * 7919 + stats.size));
+        if (!last) continue;
+        const r = finish(c.l, st);
+        for (let i = 0; i < c.w.length; i++) c.w[i] += r.dW[i]!;
+        if (c.b) for (let m = 0; m < c.b.length; m++) c.b[m] += r.shift[m]!;
+        else shifts.set(c.l.name, r.shift);
+      }
+    };
+    const observe = (node: { name: string; outputs: readonly string[] }, outs: readonly Tensor[], ins: readonly (Tensor | undefined)[]) => {
+      const l = layers.get(node.name);
+      if (l && l.op === 'gemm') {
+        const st = statsOf(l);
+        accumulate(l, ins[0]!, st, 0x9e3779b9 ^ (bi * 7919 + stats.size));
+        if (last) {
+          const r = finish(l, st);
+          patchGemm(l, ins[0]!, outs[0]!, r.dW, r.shift);
+        }
+      }
+      const sh = l && shifts.get(l.name);
+      if (sh && l.op === 'conv') {
+        const y = outs[0]!.data as Float32Array, hw = l.geometry.oh * l.geometry.ow;
+        for (let i = 0; i < y.length; i++) y[i] += sh[Math.floor(i / hw) % l.geometry.m]!;
+      }
+      node.outputs.forEach((v, k) => beforeConvs(v, outs[k]!));
+    };
+    const g = { ...g0, constants };
+    const input = f32(g.inputs[0]!.shape, b.images);
+    beforeConvs(g.inputs[0]!.name, input);
+    new F32Executor(g, { engine: o.engine, observe }).run({ [g.inputs[0]!.name]: input });
+    bi++;
+    if (last) break;
+  }
+  for (const name of layers.keys()) if (!done.has(name)) throw new QuantizationError(`output-aware rounding: layer '${name}' was never run`);
+  return { ...q, nodes: q.nodes.map((n): QNode => done.get(n.name) ?? n) };
+}
