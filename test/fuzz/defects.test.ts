@@ -6,6 +6,8 @@ import { FormatError, readQModel, writeQModel } from '../../src/format/qmodel.js
 import { ModelError } from '../../src/ir/errors.js';
 import type { QAdd } from '../../src/ir/qgraph.js';
 import { quantizeInt8 } from '../../src/quant/quantize-int8.js';
+import { plan } from '../../src/plan/planner.js';
+import { F32Executor } from '../../src/runtime/f32-executor.js';
 import { FloatModel } from '../../src/runtime/float-model.js';
 import { QExecutor } from '../../src/runtime/q-executor.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
@@ -72,6 +74,27 @@ describe('class 1: the reader, the engine and the kernels accept the same ranges
     const back = readQModel(writeQModel(q));
     const x = images(32, 9);
     expect(new QExecutor(back, engine, 1).runQuantized(x, 1)).toEqual(runQReference(back, x, 1).quantized);
+  });
+});
+
+describe('class 4: memory is planned before it is allocated', () => {
+  const big = (batch: number | string) => FloatModel.fromBytes(buildModel({
+    inputs: [{ name: 'x', dims: [batch, 16, 64, 64] }], outputs: [{ name: 'y' }], initializers: [{ name: 'w', dims: [16, 16, 1, 1], data: Array.from({ length: 256 }, (_, i) => (i % 17 === 0 ? 1 : 0)) }],
+    nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['a'] }, { op: 'Conv', inputs: ['x', 'w'], outputs: ['b'] }, { op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }],
+  })).graphFor(1);
+  it('the planner refuses an arena over the limit with a ModelError, before any allocation', () => {
+    const ranges = new Map(['x', 'a', 'b', 'y'].map((v) => [v, { min: -1, max: 1 }]));
+    const q = quantizeInt8(big('N'), ranges);
+    expect(plan(q, 64).arenaBytes).toBeGreaterThan(0);
+    expect(() => plan(q, 60000)).toThrow(ModelError);
+    expect(() => plan(q, 60000)).toThrow(/at batch 60000 needs \d+ MiB of activation memory, more than the 2048 MiB limit/);
+    expect(() => plan(q, 2 ** 20)).toThrow(/batch = 1048576 is outside the supported range/);
+  });
+  it('the float engine too', () => {
+    const g = FloatModel.fromBytes(buildModel({
+      inputs: [{ name: 'x', dims: ['N', 16, 64, 64] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Add', inputs: ['a', 'x'], outputs: ['y'] }],
+    })).graphFor(20000);
+    expect(() => new F32Executor(g)).toThrow(/a float run of .* at batch 20000 needs \d+ MiB of tensors at once, more than the 2048 MiB limit/);
   });
 });
 
