@@ -3,6 +3,7 @@
 // and packed-size formulas here are the only ones: packers and the planner use them too.
 
 import { MULT_MAX, MULT_MIN, SHIFT_MAX, SHIFT_MIN } from '../core/fixed-point.js';
+import { LIMITS } from '../core/limits.js';
 import { ABI_CONSTANTS as C, type AbiStructName, type ParamsOf } from './abi.js';
 
 /** Bytes of one qc8w block: the header and kPad * NR weights of `wBytes` each (assembly/abi/qs8.ts). */
@@ -97,12 +98,12 @@ export const KERNELS = {
   },
   'qs8-vadd': {
     struct: 'Qs8VaddParams', fn: 'qs8_vadd_minmax', batchField: 'count',
-    ranges: [...clampRanges('za', 'zb', 'zy', 'qmin', 'qmax'), ['aMult', -(2 ** 22) + 1, 2 ** 22 - 1], ['bMult', -(2 ** 22) + 1, 2 ** 22 - 1], ['shift', 1, 31]],
+    ranges: [...clampRanges('za', 'zb', 'zy', 'qmin', 'qmax'), ['aMult', LIMITS.addMult.lo, LIMITS.addMult.hi], ['bMult', LIMITS.addMult.lo, LIMITS.addMult.hi], ['shift', LIMITS.addShift.lo, LIMITS.addShift.hi]],
     buffers: (p: ParamsOf<'Qs8VaddParams'>) => ({ reads: [['a', p.count], ['b', p.count]], writes: [['output', p.count]], scratch: 0, inPlace: true }),
   },
   'qs8-gavgpool': {
     struct: 'Qs8GavgpoolParams', fn: 'qs8_gavgpool', batchField: 'n',
-    ranges: [...clampRanges('zx', 'zy'), ['pixels', 1, 2 ** 23 - 1], ['mult', MULT_MIN, MULT_MAX], ['shift', SHIFT_MIN, SHIFT_MAX]],
+    ranges: [...clampRanges('zx', 'zy'), ['pixels', LIMITS.poolPixels.lo, LIMITS.poolPixels.hi], ['mult', MULT_MIN, MULT_MAX], ['shift', SHIFT_MIN, SHIFT_MAX]],
     buffers: (p: ParamsOf<'Qs8GavgpoolParams'>) => ({ reads: [['input', p.n * p.pixels * p.c]], writes: [['output', p.n * p.c]], scratch: 0 }),
   },
   'qs8-maxpool': {

@@ -2,8 +2,9 @@
 // the node it describes, array references resolved into the TENSORS section, PoT codes decoded.
 
 import { checkFixedPoint } from '../core/fixed-point.js';
+import { LIMITS, limitMessage, overflowingChannel, type LimitName } from '../core/limits.js';
 import { codeBits, decodePot, isPotCode, isPotRounding, POT_ROUNDINGS, type PotBits, type PotRounding } from '../core/pot-codec.js';
-import type { ChannelRequant, Conv2dGeometry, PotWeights, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
+import type { ChannelRequant, Conv2dGeometry, PotWeights, QConv, QGemm, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
 import { unpackCodes } from './bit-pack.js';
 
 type ArrayKind = 'u8' | 'i8' | 'i32' | 'f32';
@@ -23,6 +24,17 @@ export class GraphReader {
   private int(v: unknown, what: string, lo = -(2 ** 31), hi = 2 ** 31 - 1): number {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) this.fail(`${what} must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v as number;
+  }
+  /** An integer inside a limit of src/core/limits.ts (the same numbers as every other stage). */
+  private lim(name: LimitName, v: unknown, what: string): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < LIMITS[name].lo || v > LIMITS[name].hi) this.fail(limitMessage(name, Number(v), what));
+    return v as number;
+  }
+  /** A layer whose int32 accumulator can overflow for some input is refused (kernels and reference would differ). */
+  private accumulates<T extends { weights: QWeights; bias: Int32Array }>(n: T, k: number, what: string): T {
+    const ch = overflowingChannel(n.weights, n.bias, k);
+    if (ch >= 0) this.fail(`${what}: channel ${ch} can overflow the int32 accumulator (|bias| + 255 * sum |w| > 2^31 - 1)`);
+    return n;
   }
   private num(v: unknown, what: string): number {
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${what} must be a finite number`);
@@ -88,10 +100,11 @@ export class GraphReader {
 
   private geometry(v: unknown, what: string, withM: boolean): Conv2dGeometry {
     const g = this.obj(v, what);
-    const keys = ['c', 'h', 'w', 'kh', 'kw', 'strideH', 'strideW', 'dilationH', 'dilationW', 'oh', 'ow', ...(withM ? ['m', 'group'] : [])];
+    const keys: [string, LimitName][] = [['c', 'channels'], ['h', 'dim'], ['w', 'dim'], ['kh', 'kernel'], ['kw', 'kernel'], ['strideH', 'stride'], ['strideW', 'stride'],
+      ['dilationH', 'dilation'], ['dilationW', 'dilation'], ['oh', 'dim'], ['ow', 'dim'], ['padTop', 'pad'], ['padLeft', 'pad'], ['padBottom', 'pad'], ['padRight', 'pad'],
+      ...(withM ? ([['m', 'channels'], ['group', 'channels']] as [string, LimitName][]) : [])];
     const out: Record<string, number> = {};
-    for (const k of keys) out[k] = this.int(g[k], `${what}.${k}`, 1, 1 << 16);
-    for (const k of ['padTop', 'padLeft', 'padBottom', 'padRight']) out[k] = this.int(g[k], `${what}.${k}`, 0, 1 << 16);
+    for (const [k, l] of keys) out[k] = this.lim(l, g[k], `${what}.${k}`);
     const o = out as unknown as Conv2dGeometry;
     const eh = (o.kh - 1) * o.dilationH + 1, ew = (o.kw - 1) * o.dilationW + 1;
     if (Math.floor((o.h + o.padTop + o.padBottom - eh) / o.strideH) + 1 !== o.oh || Math.floor((o.w + o.padLeft + o.padRight - ew) / o.strideW) + 1 !== o.ow)
@@ -107,8 +120,9 @@ export class GraphReader {
       const o = this.obj(v, `values[${i}]`);
       const name = this.str(o.name, `values[${i}].name`);
       if (values.has(name)) this.fail(`duplicate value '${name}'`);
-      const shape = this.ints(o.shape, `value '${name}' shape`, 1, 1 << 24, 3);
-      if (shape.length < 1 || shape.reduce((p, d) => p * d, 1) > 1 << 26) this.fail(`value '${name}' has an invalid shape`);
+      const shape = this.ints(o.shape, `value '${name}' shape`, LIMITS.dim.lo, LIMITS.dim.hi, LIMITS.qRank.hi);
+      if (shape.length < LIMITS.qRank.lo) this.fail(`value '${name}' has an invalid shape`);
+      this.lim('elementsPerImage', shape.reduce((p, d) => p * d, 1), `elements of value '${name}'`);
       values.set(name, { name, shape, q: this.qparams(o.scale, o.zeroPoint, `value '${name}'`) });
     }
     const val = (name: string, what: string) => values.get(name) ?? this.fail(`${what} refers to unknown value '${name}'`);
@@ -147,31 +161,32 @@ export class GraphReader {
           sizes(h * w * c, oh * ow * m);
           const lo = qmin(), hi = qmax();
           if (lo > hi) this.fail(`${what}: qmin > qmax`);
-          return { ...base, op: 'conv', geometry, ...this.layerWeights(o, m * kh * kw * (c / group), what),
+          return this.accumulates<QConv>({ ...base, op: 'conv', geometry, ...this.layerWeights(o, m * kh * kw * (c / group), what),
             weightScale: this.tensor(o.weightScale, 'f32', m, `${what} weightScale`), bias: this.tensor(o.bias, 'i32', m, `${what} bias`),
-            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi };
+            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi }, kh * kw * (c / group), what);
         }
         case 'gemm': {
           arity(1);
-          const k = this.int(o.k, `${what} k`, 1, 1 << 24), m = this.int(o.m, `${what} m`, 1, 1 << 16);
+          const k = this.lim('gemmK', o.k, `${what} k`), m = this.lim('channels', o.m, `${what} m`);
           sizes(k, m);
           const lo = qmin(), hi = qmax();
           if (lo > hi) this.fail(`${what}: qmin > qmax`);
-          return { ...base, op: 'gemm', k, m, ...this.layerWeights(o, m * k, what),
+          return this.accumulates<QGemm>({ ...base, op: 'gemm', k, m, ...this.layerWeights(o, m * k, what),
             weightScale: this.tensor(o.weightScale, 'f32', m, `${what} weightScale`), bias: this.tensor(o.bias, 'i32', m, `${what} bias`),
-            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi };
+            requant: this.requant(o.requant, m, `${what} requant`), qmin: lo, qmax: hi }, k, what);
         }
         case 'add': {
           arity(2);
-          const s = this.int(o.size, `${what} size`, 1, 1 << 26);
+          const s = this.lim('elementsPerImage', o.size, `${what} size`);
           sizes(s, s);
           if (size(inputs[1]!) !== s) this.fail(`${what}: input sizes differ`);
-          return { ...base, op: 'add', size: s, aMult: this.int(o.aMult, `${what} aMult`, -(2 ** 22), 2 ** 22), bMult: this.int(o.bMult, `${what} bMult`, -(2 ** 22), 2 ** 22),
-            shift: this.int(o.shift, `${what} shift`, 1, 31), qmin: qmin(), qmax: qmax() };
+          return { ...base, op: 'add', size: s, aMult: this.lim('addMult', o.aMult, `${what} aMult`), bMult: this.lim('addMult', o.bMult, `${what} bMult`),
+            shift: this.lim('addShift', o.shift, `${what} shift`), qmin: qmin(), qmax: qmax() };
         }
         case 'gavgpool': {
           arity(1);
-          const h = this.int(o.h, `${what} h`, 1, 1 << 16), w = this.int(o.w, `${what} w`, 1, 1 << 16), c = this.int(o.c, `${what} c`, 1, 1 << 16);
+          const h = this.lim('dim', o.h, `${what} h`), w = this.lim('dim', o.w, `${what} w`), c = this.lim('channels', o.c, `${what} c`);
+          this.lim('poolPixels', h * w, `${what} pixels h*w`);
           sizes(h * w * c, c);
           const rq = this.obj(o.requant, `${what} requant`);
           const mult = this.num(rq.mult, `${what} requant.mult`), shift = this.num(rq.shift, `${what} requant.shift`);

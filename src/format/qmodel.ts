@@ -36,6 +36,7 @@
 // reference, every node's array lengths against its geometry, value references, parameter
 // ranges. A file that fails any check is rejected with a one-line FormatError.
 
+import { QuantizationError } from '../core/errors.js';
 import { potCode } from '../core/pot-codec.js';
 import type { QGraph } from '../ir/qgraph.js';
 import { packCodes } from './bit-pack.js';
@@ -67,7 +68,22 @@ const align16 = (v: number) => (v + 15) & ~15;
 // ---------------------------------------------------------------------------------------------
 // Writer
 
+/**
+ * Writes the graph; the result is read back before it is returned, so no file is ever produced
+ * that the reader refuses (a graph outside the limits of src/core/limits.ts is a QuantizationError).
+ */
 export function writeQModel(q: QGraph): Uint8Array {
+  const out = layoutQModel(q);
+  try {
+    readQModel(out);
+  } catch (e) {
+    if (e instanceof FormatError) throw new QuantizationError(`the quantized model cannot be stored as .dq: ${e.message.replace(/^invalid \.dq model: /, '')}`);
+    throw e;
+  }
+  return out;
+}
+
+function layoutQModel(q: QGraph): Uint8Array {
   const chunks: Uint8Array[] = [];
   let tensorBytes = 0;
   const put = (a: Uint8Array | Int8Array | Int32Array | Float32Array) => {

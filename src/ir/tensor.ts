@@ -1,6 +1,8 @@
 // Dense tensors of the IR. int64 is kept exact (BigInt64Array): ONNX shape arithmetic
 // uses INT64_MAX as "to the end", which a double cannot hold.
 
+import { ModelError } from './errors.js';
+
 export type DType = 'float32' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
 export type TensorData = Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
@@ -31,7 +33,7 @@ export function allocData(dtype: DType, n: number): TensorData {
 export function tensor(dtype: DType, shape: readonly number[], data?: TensorData): Tensor {
   const n = sizeOf(shape);
   const d = data ?? allocData(dtype, n);
-  if (d.length !== n) throw new Error(`tensor data has ${d.length} elements, shape [${shape.join(',')}] needs ${n}`);
+  if (d.length !== n) throw new ModelError(`tensor data has ${d.length} elements, shape [${shape.join(',')}] needs ${n}`);
   return { dtype, shape: [...shape], data: d };
 }
 
@@ -48,7 +50,7 @@ export function toInts(t: Tensor): number[] {
       out.push(Number(v > max ? max : v < -max ? -max : v));
     }
   } else if (t.dtype === 'float32') {
-    throw new Error('expected an integer tensor, got float32');
+    throw new ModelError('expected an integer tensor, got float32');
   } else {
     for (const v of t.data as Int32Array) out.push(v);
   }

@@ -3,6 +3,7 @@
 // Reference: onnx/onnx.proto, messages ModelProto, GraphProto, NodeProto, TensorProto.
 
 import onnxProto from 'onnx-proto';
+import { limitMessage, withinLimit } from '../core/limits.js';
 import { ModelError } from '../ir/errors.js';
 import { tensor, type DType, type Tensor } from '../ir/tensor.js';
 
@@ -51,7 +52,7 @@ export function tensorFromProto(t: import('onnx-proto').onnx.ITensorProto, what:
   const shape = (t.dims ?? []).map((d) => toNumber(d));
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ModelError(`${name}: invalid dims [${shape.join(',')}]`);
   const n = shape.reduce((p, d) => p * d, 1);
-  if (n > 2 ** 28) throw new ModelError(`${name}: ${n} elements is more than doubleq supports`);
+  if (!withinLimit('constElements', n)) throw new ModelError(`${name}: ${limitMessage('constElements', n, 'elements')}`);
   const out = tensor(dtype, shape);
   const raw = t.rawData;
   if (raw && raw.length > 0) {

@@ -3,11 +3,13 @@
 // shape for one fixed batch size.
 
 import type { onnx as OnnxNs } from 'onnx-proto';
+import { limitMessage, withinLimit } from '../core/limits.js';
 import { ModelError } from '../ir/errors.js';
 import type { Graph, Node, Value, ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { OpError } from '../ops/op.js';
 import { OPS } from '../ops/registry.js';
+import { checkNodeInputs, checkNodeOutputs, checkShape, NodeCheckError, validateGraph } from '../ir/validate.js';
 import { AttrReader, type AttrValue } from '../ops/attributes.js';
 import { decodeOnnx, dtypeOf, onnx, tensorFromProto, toNumber, type OnnxModel } from './decode.js';
 
@@ -40,7 +42,7 @@ export function importOnnxBytes(bytes: Uint8Array, opts: ImportOptions = {}): Gr
 
 export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
   const batch = opts.batch ?? fixedBatch(model) ?? 1;
-  if (!Number.isInteger(batch) || batch < 1) throw new ModelError(`batch must be a positive integer, got ${batch}`);
+  if (!withinLimit('batch', batch)) throw new ModelError(limitMessage('batch', batch, 'batch'));
   const g = model.graph!;
   const opset = opsetOf(model);
   const constants = new Map<string, Tensor>();
@@ -68,6 +70,12 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
       throw new ModelError(`input '${vi.name}' has a symbolic dimension '${d.dimParam ?? '?'}' at axis ${axis}; only the batch axis may be dynamic`);
     });
     const v: Value = { name: vi.name!, dtype: dtypeOf(tt.elemType ?? 0, `input '${vi.name}'`), shape };
+    if (values.has(v.name)) throw new ModelError(`input '${v.name}' is declared twice`);
+    try {
+      checkShape(v, v.name, batch, false);
+    } catch (e) {
+      throw new ModelError(`input ${(e as Error).message}`);
+    }
     inputs.push(v);
     values.set(v.name, v);
   }
@@ -99,6 +107,11 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
       const consts = ins.map((i) => (i ? constants.get(i) : undefined));
       const allConst = ins.every((i, k) => !i || consts[k]);
       const outputs = outs.slice(0, maxOut);
+      for (const o of outputs) if (values.has(o)) throw new OpError(`output '${o}' is already written by an earlier node, an initializer or a graph input (one producer per value)`);
+      // dtypes, shapes and attributes are checked before anything is folded (allocated)
+      checkNodeInputs(op.type, ins, infos);
+      const inferred = op.foldFromShapes ? undefined : op.infer(infos, consts, attrs);
+      if (inferred) checkNodeOutputs(op.type, attrs, infos, outputs, inferred, batch, allConst);
       const folded = op.foldFromShapes ? op.foldFromShapes(infos, attrs) : allConst ? op.run(consts, attrs) : undefined;
       if (folded) {
         outputs.forEach((o, k) => {
@@ -107,11 +120,10 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
         });
         return;
       }
-      const inferred = op.infer(infos, consts, attrs);
-      outputs.forEach((o, k) => define(o, inferred[k]!));
+      outputs.forEach((o, k) => define(o, inferred![k]!));
       nodes.push({ name, op: op.type, inputs: ins.slice(), outputs, attrs });
     } catch (e) {
-      if (e instanceof OpError || (e instanceof ModelError && !e.message.startsWith('node '))) throw new ModelError(`${where}: ${e.message}`);
+      if (e instanceof OpError || e instanceof NodeCheckError || (e instanceof ModelError && !e.message.startsWith('node '))) throw new ModelError(`${where}: ${e.message}`);
       throw e;
     }
   });
@@ -127,7 +139,9 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
   for (const k of [...constants.keys()]) if (!used.has(k) && !outputs.some((o) => o.name === k)) constants.delete(k);
   for (const k of [...values.keys()]) if (!used.has(k) && !nodes.some((n) => n.outputs.includes(k)) && !inputs.some((i) => i.name === k) && !outputs.some((o) => o.name === k)) values.delete(k);
 
-  return { name: g.name || 'model', batch, inputs, outputs, nodes, values, constants };
+  const graph: Graph = { name: g.name || 'model', batch, inputs, outputs, nodes, values, constants };
+  validateGraph(graph, 'import', OPS);
+  return graph;
 }
 
 function readAttrs(list: OnnxNs.IAttributeProto[], where: string): Map<string, AttrValue> {

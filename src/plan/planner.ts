@@ -6,7 +6,9 @@
 // TFLite's arena planners do. Every buffer is 16-byte aligned and padded by EXTRA_BYTES,
 // so kernels may read (never write) up to 16 bytes past a buffer's end.
 
+import { LIMITS, limitMessage, withinLimit } from '../core/limits.js';
 import { ALIGN, EXTRA_BYTES } from '../engine/heap.js';
+import { ModelError } from '../ir/errors.js';
 import type { KernelName } from '../engine/kernel-specs.js';
 import type { QGraph, QNode } from '../ir/qgraph.js';
 import { DEFAULT_WEIGHT_FORM, layerStep, potKernelsOf, type Int8Form, type LayerStep, type PotKernels, type WeightForm } from './layer-step.js';
@@ -66,7 +68,7 @@ const alignUp = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
 
 /** The activation arena alone (shapes only: no weights are packed or validated). */
 export function planArena(q: QGraph, batch: number): Pick<Plan, 'batch' | 'input' | 'outputs' | 'buffers' | 'bufferOf' | 'arenaBytes'> {
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`plan: batch must be a positive integer, got ${batch}`);
+  if (!withinLimit('batch', batch)) throw new ModelError(limitMessage('batch', batch, 'batch'));
   const bufferOf = new Map<string, Buffer>();
   const buffers: Buffer[] = [];
   const create = (name: string, step: number) => {
@@ -101,6 +103,11 @@ export function planArena(q: QGraph, batch: number): Pick<Plan, 'batch' | 'input
     placed.push(b);
   }
   const arenaBytes = buffers.reduce((m, b) => Math.max(m, b.offset + b.size), 0);
+  // memory is planned before anything is allocated: the arena alone first, then with weights and scratch
+  const tooBig = (bytes: number, what: string): never => {
+    throw new ModelError(`'${q.name}' at batch ${batch} needs ${(bytes / 2 ** 20).toFixed(0)} MiB of ${what}, more than the ${LIMITS.memoryBytes.hi / 2 ** 20} MiB limit (memoryBytes): use a smaller batch`);
+  };
+  if (arenaBytes > LIMITS.memoryBytes.hi) tooBig(arenaBytes, 'activation memory');
   const off = (name: string) => bufferOf.get(name)!.offset;
   return { batch, input: off(q.input.quantized), outputs: q.outputs.map((o) => off(o.quantized)), buffers, bufferOf, arenaBytes };
 }
@@ -127,6 +134,10 @@ export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
     scratchBytes = Math.max(scratchBytes, s.scratchBytes);
     unpackBytes = Math.max(unpackBytes, s.unpackBytes);
     steps.push({ ...s, node, inputs: node.inputs.map(off), output: off(node.outputs[0]!), weights });
+  }
+  const total = arena.arenaBytes + weightBytes + scratchBytes + unpackBytes;
+  if (total > LIMITS.memoryBytes.hi) {
+    throw new ModelError(`'${q.name}' at batch ${batch} needs ${(total / 2 ** 20).toFixed(0)} MiB of activations, packed weights and scratch, more than the ${LIMITS.memoryBytes.hi / 2 ** 20} MiB limit (memoryBytes): use a smaller batch`);
   }
   const blob = new Uint8Array(weightBytes);
   for (const s of steps) if (s.weights) blob.set(s.packed!, s.weights.offset);

@@ -11,6 +11,7 @@
 //   - the residual Add requantizes both inputs to the output's scale.
 
 import { QuantizationError } from '../core/errors.js';
+import { LIMITS, withinLimit } from '../core/limits.js';
 import { quantizeMultiplier } from '../core/fixed-point.js';
 import { roundHalfEven } from '../core/rounding.js';
 import type { Graph } from '../ir/graph.js';
@@ -93,10 +94,13 @@ export function quantizeLowered(l: LoweredGraph, ranges: RangeTable, opts: Quant
         const a = qv(inputs[0]!), b = qv(inputs[1]!);
         const out = output(n);
         const ra = a.q.scale / out.q.scale, rb = b.q.scale / out.q.scale;
-        const shift = Math.min(31, 21 - Math.floor(Math.log2(Math.max(ra, rb))));
-        if (shift < 1) fail(n, `input/output scale ratio ${Math.max(ra, rb)} is too large`);
+        let shift = Math.min(LIMITS.addShift.hi, 21 - Math.floor(Math.log2(Math.max(ra, rb))));
+        const mults = (s: number) => [roundHalfEven(ra * 2 ** s), roundHalfEven(rb * 2 ** s)] as const;
+        let [aMult, bMult] = mults(shift);
+        if (!withinLimit('addMult', aMult) || !withinLimit('addMult', bMult)) [aMult, bMult] = mults(--shift); // rounded up to 2^22
+        if (!withinLimit('addShift', shift)) fail(n, `input/output scale ratio ${Math.max(ra, rb)} is too large`);
         nodes.push({ op: 'add', name, inputs: [a.name, b.name], outputs: [out.name], size: n.size,
-          aMult: roundHalfEven(ra * 2 ** shift), bMult: roundHalfEven(rb * 2 ** shift), shift, qmin: out.qmin, qmax: out.qmax });
+          aMult, bMult, shift, qmin: out.qmin, qmax: out.qmax });
         break;
       }
       case 'gavgpool': {

@@ -4,6 +4,7 @@
 
 import { ModelError } from '../ir/errors.js';
 import type { Graph, Node } from '../ir/graph.js';
+import { checkFloatMemory } from '../ir/validate.js';
 import { f32, shapeStr, type Tensor } from '../ir/tensor.js';
 import { convGeometry, type ConvAttrs } from '../ops/conv.js';
 import { OpError } from '../ops/op.js';
@@ -21,6 +22,7 @@ export class F32Executor {
   private readonly lastUse = new Map<string, number>();
 
   constructor(readonly graph: Graph, private readonly opts: F32ExecutorOptions = {}) {
+    checkFloatMemory(graph); // the tensors alive at once must fit the memory limit before any is made
     graph.nodes.forEach((n, i) => n.inputs.forEach((v) => v && this.lastUse.set(v, i)));
     for (const o of graph.outputs) this.lastUse.set(o.name, Infinity);
   }

@@ -4,7 +4,6 @@
 // split, with the memory table and a plain summary. Runs on the library API (src/api/) and the
 // digits file shipped in models/, so it works from the installed package.
 
-import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { evaluate, type Accuracy } from '../../api/run.js';
@@ -12,6 +11,7 @@ import { calibrate, quantize, type Quantized } from '../../api/quantize.js';
 import { inspect, type MemoryTable } from '../../api/inspect.js';
 import { loadModel, saveModel, type FloatNet, type Model } from '../../api/model.js';
 import { parseDigits } from '../../api/digits.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { DEFAULT_MODEL_PATH, readFileBytes, UsageError } from '../io.js';
 import { progress, type Progress } from '../progress.js';
 
@@ -109,11 +109,7 @@ export async function runDemo(o: { budget?: string; outDir?: string; show: boole
     out.push(await evalRow('doubleq', 'DoubleQ: every layer power of two', all, all));
     if (o.outDir) {
       for (const [name, q] of [['int8', q8], ['doubleqext', ext], ['doubleq', all]] as const) {
-        try {
-          writeFileSync(join(o.outDir, `${name}.dq`), saveModel(q));
-        } catch (e) {
-          throw new UsageError(`cannot write to ${o.outDir}: ${(e as Error).message}`);
-        }
+        writeFileAtomic(join(o.outDir, `${name}.dq`), saveModel(q));
       }
     }
     const rows = out.map(([r]) => r);

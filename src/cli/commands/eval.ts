@@ -3,9 +3,11 @@ import { parseFloatList, type Normalization } from '../../data/dataset.js';
 import { MNIST_NORMALIZATION } from '../../data/mnist.js';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
 import { evaluate, floatClassifier, quantizedClassifier, referenceQClassifier, type EvalResult } from '../../eval/evaluate.js';
-import { loadEngine } from '../../runtime/wasm-loader.js';
+import { isSimdSupported, loadEngine } from '../../runtime/wasm-loader.js';
 import { loadAnyModel, parseIntFlag, UsageError } from '../io.js';
 import { progress } from '../progress.js';
+
+const ENGINES = ['wasm', 'wasm-simd', 'wasm-scalar', 'reference'];
 
 export interface EvalFlags {
   data: string;
@@ -45,15 +47,19 @@ export async function evalModel(model: string, o: EvalFlags, showProgress: boole
   const limit = o.limit === undefined ? undefined : parseIntFlag(o.limit, '--limit');
   const batch = o.batch === undefined ? 50 : parseIntFlag(o.batch, '--batch');
   const engineName = o.engine ?? 'wasm';
-  if (engineName !== 'wasm' && engineName !== 'reference') throw new UsageError(`--engine must be wasm or reference, got '${engineName}'`);
+  if (!ENGINES.includes(engineName)) throw new UsageError(`--engine must be ${ENGINES.join(', ')}, got '${engineName}'`);
+  if (engineName === 'wasm-simd' && !isSimdSupported()) throw new UsageError('--engine wasm-simd: this runtime has no WebAssembly SIMD; use wasm-scalar');
   const m = loadAnyModel(model);
   const norm = normalizationFlags(m.inputShape, o, format);
   const data = await openDataset(o.data, format, { norm, labels: o.labels });
-  const engine = engineName === 'wasm' ? await loadEngine() : undefined;
+  // wasm-scalar / wasm-simd pick the build, so users can check SIMD against scalar (same bytes)
+  const engine = engineName === 'reference' ? undefined : await loadEngine(engineName === 'wasm' ? {} : { simd: engineName === 'wasm-simd' });
   const bar = progress('eval', showProgress);
   try {
-    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : engine ? quantizedClassifier(m.q, engine, batch) : referenceQClassifier(m.q);
-    const r = await evaluate(classifier, data, { batch, limit, onProgress: (d, t) => bar.update(d, t) });
+    // memory is planned for the batch actually used: never more images than the data (or --limit) has
+    const used = Math.max(1, Math.min(batch, limit ?? Infinity, Number.isFinite(data.size) ? data.size : Infinity));
+    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : engine ? quantizedClassifier(m.q, engine, used) : referenceQClassifier(m.q);
+    const r = await evaluate(classifier, data, { batch: used, limit, onProgress: (d, t) => bar.update(d, t) });
     const pot = m.kind === 'quantized' ? m.q.nodes.filter((n) => (n.op === 'conv' || n.op === 'gemm') && n.pot).length : 0;
     const kind = m.kind === 'float' ? 'float32' : pot ? 'int8+pot' : 'int8';
     return { model, modelKind: kind, data: o.data, format, engine: engine ? (engine.simd ? 'wasm-simd' : 'wasm-scalar') : 'reference', ...r, imagesPerSecond: r.total / r.seconds };
@@ -78,7 +84,7 @@ export function registerEval(program: Command): void {
     .option('--mean <a,b,c>', 'per-channel mean subtracted after pixel/255 (default 0; mnist: 0.1307)')
     .option('--std <a,b,c>', 'per-channel std divided after subtracting the mean (default 1; mnist: 0.3081)')
     .option('--batch <n>', 'images per batch', '50')
-    .option('--engine <name>', 'wasm (SIMD kernels when available) | reference (plain TypeScript loops)', 'wasm')
+    .option('--engine <name>', 'wasm (SIMD kernels when available) | wasm-simd | wasm-scalar | reference (plain TypeScript loops)', 'wasm')
     .option('--json', 'print one JSON object on stdout')
     .action(async (model: string, o: EvalFlags) => {
       const r = await evalModel(model, o, !o.json);

@@ -4,7 +4,6 @@
 // and the pair is checked first (every weighted node of the .dq exists in the float model with
 // the same weight shape), so a .dq quantized from another model is a one-line error.
 
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportQdq } from '../../format/export-qdq.js';
 import { isQModel, readQModel } from '../../format/qmodel.js';
@@ -13,6 +12,7 @@ import { ModelError } from '../../ir/errors.js';
 import type { QGraph } from '../../ir/qgraph.js';
 import { decodeOnnx } from '../../onnx/decode.js';
 import type { GemmAttrs } from '../../ops/gemm.js';
+import { refuseOverwritingInput, writeFileAtomic } from '../atomic-write.js';
 import { loadModel, readFileBytes, UsageError } from '../io.js';
 
 export interface ExportQdqFlags {
@@ -69,6 +69,7 @@ export function checkQuantizedPair(g: Graph, q: QGraph, modelPath: string, dqPat
 export function exportQdqCommand(model: string, quantized: string, o: ExportQdqFlags): ExportQdqReport {
   const activations = (o.activations ?? 'uint8') as ExportQdqReport['activations'];
   if (!ACTIVATION_TYPES.includes(activations)) throw new UsageError(`--activations must be one of ${ACTIVATION_TYPES.join(', ')}, got '${o.activations}'`);
+  refuseOverwritingInput(o.out, [model, quantized]);
   const m = loadModel(model);
   const dqBytes = readFileBytes(quantized, 'quantized model');
   if (!isQModel(dqBytes)) throw new UsageError(`${quantized} is not a quantized .dq model (make one with doubleq quantize)`);
@@ -82,11 +83,7 @@ export function exportQdqCommand(model: string, quantized: string, o: ExportQdqF
     if (e instanceof ModelError) throw new UsageError(`${quantized} and ${model}: ${e.message}`);
     throw e;
   }
-  try {
-    writeFileSync(o.out, bytes);
-  } catch (e) {
-    throw new UsageError(`cannot write ${o.out}: ${(e as Error).message}`);
-  }
+  writeFileAtomic(o.out, bytes);
   return {
     model, quantized, out: o.out, activations,
     layers: q.nodes.filter((n) => n.op === 'conv' || n.op === 'gemm').length,

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
@@ -7,6 +7,7 @@ import { measureSensitivity, prepareExt } from '../../quant/doubleqext.js';
 import { computeFrontier, curveName, type FrontierCurve, SetEvaluator } from '../../quant/frontier.js';
 import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { loadModel, parseIntFlag, UsageError } from '../io.js';
 import { frontierSvg } from '../plot-frontier.js';
 import { normalizationFlags } from './eval.js';
@@ -109,9 +110,9 @@ export async function writeFrontier(dir: string, fr: Frontier): Promise<void> {
   const markers = fr.paper.map((p) => ({ label: `${p.label} (-${p.dropPoints} pts)`, savingPct: p.savingPct, top1: fr.int8.top1 - p.dropPoints }));
   const svg = await frontierSvg(points, markers, 'top-1 vs kernel-weight memory saved',
     `dashed: our 8-bit model (${fr.int8.top1.toFixed(2)} %); diamonds: the paper's drops placed below our 8-bit; ${fr.evalImages} evaluation images`, fr.int8.top1);
-  writeFileSync(join(dir, 'frontier.json'), JSON.stringify(fr, null, 2) + '\n');
-  writeFileSync(join(dir, 'frontier.md'), frontierMarkdown(fr));
-  writeFileSync(join(dir, 'frontier.svg'), svg);
+  writeFileAtomic(join(dir, 'frontier.json'), JSON.stringify(fr, null, 2) + '\n');
+  writeFileAtomic(join(dir, 'frontier.md'), frontierMarkdown(fr));
+  writeFileAtomic(join(dir, 'frontier.svg'), svg);
 }
 
 export function registerPareto(program: Command): void {

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { writeQModel } from '../../format/qmodel.js';
 import type { PotRounding, QGraph } from '../../ir/qgraph.js';
@@ -10,6 +9,7 @@ import type { MetricName } from '../../quant/layer-metrics.js';
 import { quantizeModel } from '../../quant/quantize-model.js';
 import { parseBudget, parseMaxDrop, type Target } from '../../quant/select-layers.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
+import { writeFileAtomic, refuseOverwritingInput } from '../atomic-write.js';
 import { loadModel, UsageError } from '../io.js';
 import { progress, type Progress } from '../progress.js';
 import { addCalibrationFlags, addPotFlags, addSelectionFlags, maxSavingForTiers, parseQuantFlags, type QuantFlags } from './quant-flags.js';
@@ -63,6 +63,7 @@ export function stageBars(show: boolean) {
 
 export async function quantizeCommand(model: string, o: QuantizeFlags, showProgress: boolean): Promise<QuantizeReport> {
   const t0 = performance.now(), cpu0 = process.cpuUsage();
+  refuseOverwritingInput(o.out, [model, o.calib, o.labels]);
   const m = loadModel(model);
   const f = parseQuantFlags(m, o, undefined);
   const ext = o.budget !== undefined || o.maxDrop !== undefined;
@@ -107,11 +108,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   }
   const bytes = writeQModel(q);
   const mem = memoryReport(q, bytes);
-  try {
-    writeFileSync(o.out, bytes);
-  } catch (e) {
-    throw new UsageError(`cannot write ${o.out}: ${(e as Error).message}`);
-  }
+  writeFileAtomic(o.out, bytes);
   const pot = mem.layers.filter((l) => l.format === 'pot').map((l) => l.name);
   return {
     model, out: o.out, calibration: f.opts.calibration, percentile: f.opts.percentile, perTensor: !!o.perTensor, calibImages,
