@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import type { Dataset } from '../../data/dataset.js';
-import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
+import { openDataset } from '../../data/node-files.js';
 import type { PotRounding } from '../../ir/qgraph.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
 import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
@@ -11,7 +11,7 @@ import { codeBits, DEFAULT_POT_ROUNDING, POT_ROUNDINGS } from '../../core/pot-co
 import { SEARCHES, type Search } from '../../quant/select-layers.js';
 import type { FloatModel } from '../../runtime/float-model.js';
 import type { Engine } from '../../runtime/kernels.js';
-import { parseIntFlag, UsageError } from '../io.js';
+import { formatFlag, parseIntFlag, UsageError } from '../io.js';
 import { normalizationFlags } from './eval.js';
 
 export interface QuantFlags {
@@ -82,7 +82,7 @@ export function parseQuantFlags(m: FloatModel, o: QuantFlags, engine: Engine | u
   if (!METRICS.includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got '${o.metric}'`);
   const search = (o.search ?? 'knapsack') as Search;
   if (!SEARCHES.includes(search)) throw new UsageError(`--search must be one of ${SEARCHES.join(', ')}, got '${o.search}'`);
-  const format = parseDatasetFormat(o.format);
+  const format = formatFlag(o.format);
   const norm = normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format);
   void engine;
   return {
