@@ -8,7 +8,7 @@ import { DATASET_FORMATS, type DatasetFormat } from '../data/node-files.js';
 import { isQModel, readQModel } from '../format/qmodel.js';
 import { ModelError } from '../ir/errors.js';
 import type { QGraph } from '../ir/qgraph.js';
-import { QuantizationError } from '../quant/requant.js';
+import { QuantizationError } from '../core/errors.js';
 import { FloatModel } from '../runtime/float-model.js';
 
 /** Bad usage (a flag value, a combination of flags): one line, exit code 2. */
