@@ -17,7 +17,6 @@ export interface PlotMarker {
 
 const W = 720, H = 470, M = { left: 64, right: 24, top: 64, bottom: 120 };
 const COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#9d755d', '#bab0ac'];
-const X_DOMAIN: [number, number] = [0, 40];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (v: number) => String(Math.round(v * 100) / 100);
@@ -38,6 +37,8 @@ export function frontierSvg(points: PlotPoint[], markers: PlotMarker[], title: s
   const pad = Math.max((y1 - y0) * 0.08, 0.25);
   const yTicks = niceTicks(y0 - pad, y1 + pad);
   [y0, y1] = [Math.min(yTicks[0]!, y0 - pad), Math.max(yTicks.at(-1)!, y1 + pad)];
+  // x from 0 to the next multiple of 10 above the largest saving (at least 40: the paper's 37.5 %)
+  const X_DOMAIN: [number, number] = [0, Math.max(40, Math.ceil(Math.max(...points.map((p) => p.savingPct), ...markers.map((m) => m.savingPct)) / 10) * 10)];
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
   const sx = (v: number) => M.left + ((v - X_DOMAIN[0]) / (X_DOMAIN[1] - X_DOMAIN[0])) * pw;
   const sy = (v: number) => M.top + (1 - (v - y0) / (y1 - y0)) * ph;
@@ -48,7 +49,7 @@ export function frontierSvg(points: PlotPoint[], markers: PlotMarker[], title: s
     `<text x="${M.left}" y="40" fill="#555">${esc(subtitle)}</text>`,
     `<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#ddd"/>`,
   ];
-  for (const t of niceTicks(...X_DOMAIN, 8)) {
+  for (const t of niceTicks(...X_DOMAIN, X_DOMAIN[1] / 5)) {
     out.push(`<line x1="${num(sx(t))}" y1="${M.top}" x2="${num(sx(t))}" y2="${M.top + ph}" stroke="#eee"/>`,
       `<text x="${num(sx(t))}" y="${M.top + ph + 16}" text-anchor="middle">${t}</text>`);
   }

@@ -32,6 +32,13 @@ describe('frontier SVG', () => {
     for (const t of [0, 10, 20, 30, 40]) expect(svg).toContain(`text-anchor="middle">${t}</text>`);
   });
 
+  it('the x axis follows the data beyond 40 %', () => {
+    const wide = frontierSvg([...points, { series: 'error (knapsack)', savingPct: 50, top1: 88 }], markers, 't', 's', 91.71);
+    expect(wide).toContain('text-anchor="middle">50</text>');
+    const xs = [...wide.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.max(...xs)).toBeLessThanOrEqual(720 - 24); // inside the plot area
+  });
+
   it('nice ticks', () => {
     expect(niceTicks(0, 40, 8)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
     expect(niceTicks(83.9, 92.3)).toEqual([84, 86, 88, 90, 92]);
