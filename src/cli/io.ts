@@ -3,33 +3,48 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DataError } from '../data/dataset.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../data/node-files.js';
 import { isQModel, readQModel } from '../format/qmodel.js';
+import { ModelError } from '../ir/errors.js';
 import type { QGraph } from '../ir/qgraph.js';
+import { QuantizationError } from '../core/errors.js';
 import { FloatModel } from '../runtime/float-model.js';
 
-/** A user-facing error: printed as one line, exit code 1. */
+/** Bad usage (a flag value, a combination of flags): one line, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** A file that cannot be read, written or used (missing, wrong kind, damaged): one line, exit code 1. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+/** An enumerated flag value, checked against the known values (usage error otherwise). */
+export function oneOf<T extends string>(value: string, known: readonly T[], flag: string): T {
+  if (!(known as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${known.join(', ')}, got '${value}'`);
+  return value as T;
 }
 
 export function readFileBytes(path: string, what = 'file'): Uint8Array {
   let size: number;
   try {
     const st = statSync(path);
-    if (!st.isFile()) throw new UsageError(`${what} is not a regular file: ${path}`);
+    if (!st.isFile()) throw new InputError(`${what} is not a regular file: ${path}`);
     size = st.size;
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`no such ${what}: ${path}`);
+    if (e instanceof InputError) throw e;
+    throw new InputError(`no such ${what}: ${path}`);
   }
-  if (size > 2 ** 31) throw new UsageError(`${what} is too large (${size} bytes): ${path}`);
+  if (size > 2 ** 31) throw new InputError(`${what} is too large (${size} bytes): ${path}`);
   return new Uint8Array(readFileSync(path));
 }
 
 export function loadModel(path: string): FloatModel {
   const bytes = readFileBytes(path, 'model file');
-  if (isQModel(bytes)) throw new UsageError(`${path} is already a quantized .dq model; this command needs the float .onnx`);
-  return FloatModel.fromBytes(bytes);
+  if (isQModel(bytes)) throw new InputError(`${path} is already a quantized .dq model; this command needs the float .onnx`);
+  return floatModel(path, bytes);
 }
 
 export type AnyModel = { kind: 'float'; model: FloatModel; inputShape: readonly number[]; fileBytes: number } | { kind: 'quantized'; q: QGraph; inputShape: readonly number[]; fileBytes: number };
@@ -41,8 +56,19 @@ export function loadAnyModel(path: string): AnyModel {
     const q = readQModel(bytes);
     return { kind: 'quantized', q, inputShape: q.input.shape, fileBytes: bytes.length };
   }
-  const model = FloatModel.fromBytes(bytes);
+  if (/\.dq$/i.test(path)) throw new InputError(`${path} is not a .dq model: it does not start with the 'DBLQ' magic bytes of the doubleq format`);
+  const model = floatModel(path, bytes);
   return { kind: 'float', model, inputShape: model.graphFor(model.fixedBatch ?? 1).inputs[0]!.shape.slice(1), fileBytes: bytes.length };
+}
+
+/** Bytes taken for an ONNX model: a decoding error says so, and names the file. */
+function floatModel(path: string, bytes: Uint8Array): FloatModel {
+  try {
+    return FloatModel.fromBytes(bytes);
+  } catch (e) {
+    if (e instanceof ModelError && /^(not an ONNX model|invalid ONNX model)/.test(e.message)) throw new ModelError(`${path}: read as an ONNX model (it is not a .dq file): ${e.message}`);
+    throw e;
+  }
 }
 
 /** The embedded default model, shipped in the package's models/ folder. */
@@ -54,6 +80,21 @@ function findUp(dir: string, rel: string): string {
     if (existsSync(join(d, rel))) return join(d, rel);
     if (dirname(d) === d) return join(dir, rel);
   }
+}
+
+/** Runs a parser of a flag value; its DataError / QuantizationError becomes a usage error (exit 2). */
+export function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof DataError || e instanceof QuantizationError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** --format: the dataset formats the CLI reads. */
+export function formatFlag(s: string): DatasetFormat {
+  return oneOf(s, DATASET_FORMATS, '--format');
 }
 
 export function parseIntFlag(v: string, name: string, min = 1): number {

@@ -113,7 +113,7 @@ export function defaultLabelPaths(imagesPath: string): string[] {
 }
 
 async function openNpy(path: string, opts: OpenDatasetOptions): Promise<Dataset> {
-  const imgBytes = await readWhole(path);
+  const images = parseNpy(await readWhole(path), path); // the images first: a wrong file is named before a missing labels file
   let labelsPath = opts.labels;
   if (labelsPath === undefined) {
     const candidates = defaultLabelPaths(path).filter((p) => nodePath.resolve(p) !== nodePath.resolve(path));
@@ -127,7 +127,6 @@ async function openNpy(path: string, opts: OpenDatasetOptions): Promise<Dataset>
       throw new DataError(`no labels file for ${path}: tried ${candidates.join(', ')}; pass the labels .npy explicitly (--labels)`);
     }
   }
-  const images = parseNpy(imgBytes, path);
   const labels = parseNpy(await readWhole(labelsPath), labelsPath);
   return npyDataset(images, labels, opts.norm, { images: path, labels: labelsPath });
 }

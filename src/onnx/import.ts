@@ -81,6 +81,7 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
   }
   if (inputs.length === 0) throw new ModelError('the model has no (non-initializer) inputs');
 
+  checkSupportedOps(g.node ?? []);
   const nodes: Node[] = [];
   (g.node ?? []).forEach((n, idx) => {
     const name = n.name || `${n.opType}_${idx}`;
@@ -162,4 +163,24 @@ function readAttrs(list: OnnxNs.IAttributeProto[], where: string): Map<string, A
     }
   }
   return m;
+}
+
+const QUANTIZED_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger']);
+
+/** Every unsupported op of the model in one message; an already-quantized model is told so. */
+function checkSupportedOps(nodes: readonly { opType?: string | null; domain?: string | null; name?: string | null }[]): void {
+  const bad = new Map<string, string[]>();
+  nodes.forEach((n, idx) => {
+    const custom = !!n.domain && n.domain !== 'ai.onnx';
+    if (!custom && OPS.has(n.opType ?? '')) return;
+    const op = custom ? `${n.domain}:${n.opType}` : `${n.opType}`;
+    bad.set(op, [...(bad.get(op) ?? []), n.name || `${n.opType}_${idx}`]);
+  });
+  if (bad.size === 0) return;
+  const list = [...bad].map(([op, names]) => `'${op}' in node${names.length > 1 ? 's' : ''} ${names.slice(0, 3).map((x) => `'${x}'`).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`);
+  const quantized = [...bad.keys()].filter((op) => QUANTIZED_OPS.has(op));
+  const hint = quantized.length
+    ? `; this model is already quantized (${quantized.join(', ')}): doubleq takes float models and quantizes them itself (doubleq quantize)`
+    : '';
+  throw new ModelError(`unsupported op${bad.size > 1 ? 's' : ''} ${list.join('; ')}${hint}`);
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, failure, requireBuiltCli } from '../helpers/cli.js';
-import { writeNpy } from '../../src/data/npy.js';
+import { writeNpy } from '../helpers/npy-writer.js';
 import { buildModel, REPO_ROOT, SHARED } from '../helpers/onnx-builder.js';
 
 const RESNET = resolve(SHARED, 'models/resnet20-cifar10.onnx');
@@ -22,8 +22,8 @@ beforeAll(() => {
 });
 
 describe('doubleq inspect', () => {
-  it('reports ResNet-20: 0.27 M parameters and its MACs, as JSON', () => {
-    const r = cli('inspect', RESNET, '--json');
+  it('reports ResNet-20: 0.27 M parameters and its MACs, as JSON', async () => {
+    const r = await cli('inspect', RESNET, '--json');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(Object.keys(j.totals)).toEqual(expect.arrayContaining(['macs', 'params', 'kernelWeightBits', 'savingVsInt8Pct', 'wholeModelBytes', 'fileBytes', 'arenaBytes']));
@@ -40,26 +40,26 @@ describe('doubleq inspect', () => {
     expect(j.layers.filter((l: { op: string }) => l.op === 'Conv')).toHaveLength(19);
   });
 
-  it('prints a table with totals, and folds BatchNorm on request', () => {
-    const r = cli('inspect', RESNET_BN);
+  it('prints a table with totals, and folds BatchNorm on request', async () => {
+    const r = await cli('inspect', RESNET_BN);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/BatchNormalization/);
     expect(r.out).toMatch(/total: 73 layers, [\d,]+ parameters \(0\.27 M\), 40,551,040 MACs per image/);
-    const f = JSON.parse(cli('inspect', RESNET_BN, '--fold-bn', '--json').out);
+    const f = JSON.parse((await cli('inspect', RESNET_BN, '--fold-bn', '--json')).out);
     expect(f.layers.some((l: { op: string }) => l.op === 'BatchNormalization')).toBe(false);
     expect(f.totals.macs).toBe(40_551_040);
   });
 
-  it('works on the embedded default model', () => {
-    const j = JSON.parse(cli('inspect', join(REPO_ROOT, 'models', 'mnist-resnet.onnx'), '--json').out);
+  it('works on the embedded default model', async () => {
+    const j = JSON.parse((await cli('inspect', join(REPO_ROOT, 'models', 'mnist-resnet.onnx'), '--json')).out);
     expect(j.layers.map((l: { op: string }) => l.op)).toEqual(expect.arrayContaining(['Conv', 'BatchNormalization', 'Add', 'MaxPool', 'GlobalAveragePool', 'Gemm']));
     expect(j.totals.params).toBeGreaterThan(5000);
   });
 });
 
 describe('doubleq eval', () => {
-  it('scores CIFAR-10 images with ResNet-20 (JSON fields correct, total, top1)', () => {
-    const r = cli('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '300', '--batch', '64', ...NORM, '--json');
+  it('scores CIFAR-10 images with ResNet-20 (JSON fields correct, total, top1)', async () => {
+    const r = await cli('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '300', '--batch', '64', ...NORM, '--json');
     expect(r.code, r.err).toBe(0);
     expect(r.err).toBe(''); // no progress bar with --json
     const j = JSON.parse(r.out);
@@ -70,7 +70,7 @@ describe('doubleq eval', () => {
 
   // the demo (the main job) is tested in test/demo/demo.test.ts
 
-  it('reads .npy images and labels', () => {
+  it('reads .npy images and labels', async () => {
     const raw = readFileSync(TEST_BIN).subarray(0, 3073 * 40);
     const imgs = new Uint8Array(40 * 3072), labels = new Uint8Array(40);
     for (let i = 0; i < 40; i++) {
@@ -79,8 +79,8 @@ describe('doubleq eval', () => {
     }
     writeFileSync(join(tmp, 'x.npy'), writeNpy({ dtype: 'uint8', shape: [40, 3, 32, 32], data: imgs }));
     writeFileSync(join(tmp, 'x_labels.npy'), writeNpy({ dtype: 'uint8', shape: [40], data: labels }));
-    const viaNpy = JSON.parse(cli('eval', RESNET, '--data', join(tmp, 'x.npy'), '--format', 'npy', ...NORM, '--json').out);
-    const viaBin = JSON.parse(cli('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '40', ...NORM, '--json').out);
+    const viaNpy = JSON.parse((await cli('eval', RESNET, '--data', join(tmp, 'x.npy'), '--format', 'npy', ...NORM, '--json')).out);
+    const viaBin = JSON.parse((await cli('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--limit', '40', ...NORM, '--json')).out);
     expect(viaNpy.total).toBe(40);
     expect(viaNpy.correct).toBe(viaBin.correct);
   });
@@ -93,46 +93,46 @@ describe('bad input: one clear line, non-zero exit', () => {
     return p;
   };
 
-  it('truncated and random-bytes models', () => {
+  it('truncated and random-bytes models', async () => {
     const bytes = readFileSync(RESNET);
-    expect(failure('inspect', write('trunc.onnx', bytes.subarray(0, 5000)))).toMatch(/^doubleq: .*(not an ONNX model|raw_data)/);
+    expect(await failure('inspect', write('trunc.onnx', bytes.subarray(0, 5000)))).toMatch(/^doubleq: .*(not an ONNX model|raw_data)/);
     const junk = Uint8Array.from({ length: 5000 }, (_, i) => (i * 2654435761) >>> 24);
-    expect(failure('eval', write('junk.onnx', junk), '--data', TEST_BIN, '--format', 'cifar10')).toMatch(/^doubleq: .*ONNX/);
+    expect(await failure('eval', write('junk.onnx', junk), '--data', TEST_BIN, '--format', 'cifar10')).toMatch(/^doubleq: .*ONNX/);
   });
 
-  it('an unsupported op names the op type and the node', () => {
+  it('an unsupported op names the op type and the node', async () => {
     const m = buildModel({ inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Softmax', name: 'prob', inputs: ['x'], outputs: ['y'] }] });
-    expect(failure('inspect', write('softmax.onnx', m))).toBe("doubleq: unsupported op 'Softmax' in node 'prob'");
+    expect(await failure('inspect', write('softmax.onnx', m))).toBe("doubleq: unsupported op 'Softmax' in node 'prob'");
   });
 
-  it('missing files and a model with a dangling input', () => {
-    expect(failure('inspect', join(tmp, 'nope.onnx'))).toBe(`doubleq: no such model file: ${join(tmp, 'nope.onnx')}`);
-    expect(failure('eval', RESNET, '--data', join(tmp, 'nope.bin'), '--format', 'cifar10')).toBe(`doubleq: no such file: ${join(tmp, 'nope.bin')}`);
+  it('missing files and a model with a dangling input', async () => {
+    expect(await failure('inspect', join(tmp, 'nope.onnx'))).toBe(`doubleq: no such model file: ${join(tmp, 'nope.onnx')}`);
+    expect(await failure('eval', RESNET, '--data', join(tmp, 'nope.bin'), '--format', 'cifar10')).toBe(`doubleq: no such file: ${join(tmp, 'nope.bin')}`);
     const m = buildModel({ inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Add', name: 'a', inputs: ['x', 'w'], outputs: ['y'] }] });
-    expect(failure('inspect', write('dangling.onnx', m))).toMatch(/input 'w' is not produced/);
-    expect(failure('eval', RESNET, '--format', 'cifar10')).toMatch(/required option '--data <file>'/);
+    expect(await failure('inspect', write('dangling.onnx', m))).toMatch(/input 'w' is not produced/);
+    expect(await failure('eval', RESNET, '--format', 'cifar10')).toMatch(/required option '--data <file>'/);
   });
 
-  it('a data file that is not a whole number of records, and a .npy with a wrong header', () => {
+  it('a data file that is not a whole number of records, and a .npy with a wrong header', async () => {
     const cut = write('cut.bin', readFileSync(TEST_BIN).subarray(0, 3073 * 3 + 100));
-    expect(failure('eval', RESNET, '--data', cut, '--format', 'cifar10')).toMatch(/not a multiple of the 3073-byte CIFAR-10 record/);
+    expect(await failure('eval', RESNET, '--data', cut, '--format', 'cifar10')).toMatch(/not a multiple of the 3073-byte CIFAR-10 record/);
     const npy = writeNpy({ dtype: 'uint8', shape: [2, 3, 32, 32], data: new Uint8Array(2 * 3072) });
     npy.set(new TextEncoder().encode("{'descr': '|u1', 'fortran_order': False, 'shapx'"), 10);
-    expect(failure('eval', RESNET, '--data', write('bad.npy', npy), '--format', 'npy', '--labels', write('l.npy', writeNpy({ dtype: 'uint8', shape: [2], data: new Uint8Array(2) })))).toMatch(/header/);
+    expect(await failure('eval', RESNET, '--data', write('bad.npy', npy), '--format', 'npy', '--labels', write('l.npy', writeNpy({ dtype: 'uint8', shape: [2], data: new Uint8Array(2) })))).toMatch(/header/);
   });
 
-  it('unknown flags, formats and nonsense values', () => {
-    expect(failure('inspect', RESNET, '--frobnicate')).toMatch(/unknown option '--frobnicate'/);
-    expect(failure('frobnicate')).toMatch(/unknown command 'frobnicate'/);
-    expect(failure('eval', RESNET, '--data', TEST_BIN, '--format', 'png')).toBe("doubleq: unknown dataset format 'png' (known: cifar10, npy, mnist)");
-    expect(failure('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--batch', 'lots')).toBe("doubleq: --batch must be a whole number, got 'lots'");
-    expect(failure('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--mean', '1,2')).toMatch(/--mean: expected 3/);
-    expect(failure('eval', RESNET, '--data', 'test', '--format', 'mnist')).toMatch(/expects input \[50,3,32,32\], the data has 1x28x28 images/);
+  it('unknown flags, formats and nonsense values', async () => {
+    expect(await failure('inspect', RESNET, '--frobnicate')).toMatch(/unknown option '--frobnicate'/);
+    expect(await failure('frobnicate')).toMatch(/unknown command 'frobnicate'/);
+    expect(await failure('eval', RESNET, '--data', TEST_BIN, '--format', 'png')).toBe("doubleq: --format must be one of cifar10, npy, mnist, got 'png'");
+    expect(await failure('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--batch', 'lots')).toBe("doubleq: --batch must be a whole number, got 'lots'");
+    expect(await failure('eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--mean', '1,2')).toMatch(/--mean: expected 3/);
+    expect(await failure('eval', RESNET, '--data', 'test', '--format', 'mnist')).toMatch(/expects input \[50,3,32,32\], the data has 1x28x28 images/);
   });
 
-  it('--help on every command', () => {
+  it('--help on every command', async () => {
     for (const c of [[], ['inspect'], ['eval'], ['demo']]) {
-      const r = cli(...c, '--help');
+      const r = await cli(...c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/Usage: doubleq/);
     }

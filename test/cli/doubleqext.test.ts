@@ -20,8 +20,8 @@ beforeAll(() => {
 });
 
 describe('doubleq analyze', () => {
-  it('reports error, entropy and sensitivity for every weight layer, and a ranking', () => {
-    const r = cli('analyze', RESNET, ...DATA, '--calib-limit', '100', '--refit-scale', '--bias-correction', '--json');
+  it('reports error, entropy and sensitivity for every weight layer, and a ranking', async () => {
+    const r = await cli('analyze', RESNET, ...DATA, '--calib-limit', '100', '--refit-scale', '--bias-correction', '--json');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.layers).toHaveLength(20);
@@ -39,9 +39,9 @@ describe('doubleq analyze', () => {
 });
 
 describe('doubleq quantize under a target', () => {
-  it('--budget 23% picks layers saving at least 23 % and says how', () => {
+  it('--budget 23% picks layers saving at least 23 % and says how', async () => {
     const out = join(tmp, 'b.dq');
-    const r = cli('quantize', RESNET, ...DATA, '--calib-limit', '100', '--budget', '23%', '--metric', 'error', '--search', 'greedy', '--out', out, '--json');
+    const r = await cli('quantize', RESNET, ...DATA, '--calib-limit', '100', '--budget', '23%', '--metric', 'error', '--search', 'greedy', '--out', out, '--json');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.savingVsInt8Pct).toBeGreaterThanOrEqual(23);
@@ -49,13 +49,13 @@ describe('doubleq quantize under a target', () => {
     expect(j.potLayers.length).toBeGreaterThan(0);
     expect(j.selection).toMatchObject({ metric: 'error', search: 'greedy', target: { kind: 'saving', pct: 23 }, tiers: [5, 4] });
     expect(Object.keys(j.selection.bits).sort()).toEqual([...j.potLayers].sort());
-    const i = JSON.parse(cli('inspect', out, '--json').out);
+    const i = JSON.parse((await cli('inspect', out, '--json')).out);
     expect(i.potLayers).toEqual(j.potLayers);
     expect(i.totals.savingVsInt8Pct).toBeCloseTo(j.savingVsInt8Pct, 10);
   }, 600_000);
 
-  it('--max-drop measures each step on the calibration images', () => {
-    const r = cli('quantize', RESNET, ...DATA, '--calib-limit', '100', '--max-drop', '0.5', '--bias-correction', '--out', join(tmp, 'd.dq'), '--json');
+  it('--max-drop measures each step on the calibration images', async () => {
+    const r = await cli('quantize', RESNET, ...DATA, '--calib-limit', '100', '--max-drop', '0.5', '--bias-correction', '--out', join(tmp, 'd.dq'), '--json');
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.selection.search).toBe('greedy-remeasure');
@@ -63,28 +63,28 @@ describe('doubleq quantize under a target', () => {
     expect(j.potLayers.length).toBeGreaterThan(0);
   });
 
-  it('bad targets: impossible, negative, not a number, both targets, unknown metric, empty calibration', () => {
+  it('bad targets: impossible, negative, not a number, both targets, unknown metric, empty calibration', async () => {
     const q = (...more: string[]) => ['quantize', RESNET, ...DATA, '--calib-limit', '20', '--out', join(tmp, 'x.dq'), ...more];
-    expect(failure(...q('--budget', '51%'))).toBe('doubleq: --budget 51% is impossible: 5/4-bit codes save at most 50.00 % of the 8-bit kernel weights');
-    expect(failure(...q('--budget', '40%', '--rounding', 'log'))).toBe('doubleq: --budget 40% is impossible: 5-bit codes save at most 37.50 % of the 8-bit kernel weights');
-    expect(failure(...q('--budget', '20%', '--tiers', '3'))).toBe("doubleq: --tiers must list distinct code widths among 5 and 4 (e.g. 5,4), got '3'");
-    expect(failure(...q('--budget', '20%', '--method', 'gptq', '--refit-scale'))).toMatch(/--refit-scale and --bias-correction go with --method rule/);
-    expect(failure(...q('--budget', '-5%'))).toMatch(/--budget must be a percentage saved vs 8-bit \(e\.g\. 23\.05%\) or a kernel-weight size in bytes/);
-    expect(failure(...q('--budget', 'half'))).toMatch(/--budget must be a percentage/);
-    expect(failure(...q('--budget', '100B', '--method', 'rule'))).toMatch(/--budget 100B is impossible: the kernel weights need at least 167710 bytes/);
-    expect(failure(...q('--budget', '20%', '--max-drop', '1'))).toBe('doubleq: give one target: --budget or --max-drop');
-    expect(failure(...q('--budget', '20%', '--metric', 'vibes'))).toBe("doubleq: --metric must be one of error, sensitivity, entropy, got 'vibes'");
-    expect(failure(...q('--budget', '20%', '--pot', 'all'))).toBe('doubleq: --pot names the layers itself; it does not go with --budget or --max-drop');
-    expect(failure(...q('--max-drop', 'some'))).toMatch(/--max-drop must be a non-negative number/);
+    expect(await failure(...q('--budget', '51%'))).toBe('doubleq: --budget 51% is impossible: 5/4-bit codes save at most 50.00 % of the 8-bit kernel weights');
+    expect(await failure(...q('--budget', '40%', '--rounding', 'log'))).toBe('doubleq: --budget 40% is impossible: 5-bit codes save at most 37.50 % of the 8-bit kernel weights');
+    expect(await failure(...q('--budget', '20%', '--tiers', '3'))).toBe("doubleq: --tiers must list distinct code widths among 5 and 4 (e.g. 5,4), got '3'");
+    expect(await failure(...q('--budget', '20%', '--method', 'gptq', '--refit-scale'))).toMatch(/--refit-scale and --bias-correction go with --method rule/);
+    expect(await failure(...q('--budget', '-5%'))).toMatch(/--budget must be a percentage saved vs 8-bit \(e\.g\. 23\.05%\) or a kernel-weight size in bytes/);
+    expect(await failure(...q('--budget', 'half'))).toMatch(/--budget must be a percentage/);
+    expect(await failure(...q('--budget', '100B', '--method', 'rule'))).toMatch(/--budget 100B is impossible: the kernel weights need at least 167710 bytes/);
+    expect(await failure(...q('--budget', '20%', '--max-drop', '1'))).toBe('doubleq: give one target: --budget or --max-drop');
+    expect(await failure(...q('--budget', '20%', '--metric', 'vibes'))).toBe("doubleq: --metric must be one of error, sensitivity, entropy, got 'vibes'");
+    expect(await failure(...q('--budget', '20%', '--pot', 'all'))).toBe('doubleq: --pot names the layers itself; it does not go with --budget or --max-drop');
+    expect(await failure(...q('--max-drop', 'some'))).toMatch(/--max-drop must be a non-negative number/);
     writeFileSync(join(tmp, 'empty.bin'), new Uint8Array());
-    expect(failure('quantize', RESNET, '--calib', join(tmp, 'empty.bin'), '--format', 'cifar10', '--budget', '20%', '--out', join(tmp, 'y.dq'))).toMatch(/empty file/);
+    expect(await failure('quantize', RESNET, '--calib', join(tmp, 'empty.bin'), '--format', 'cifar10', '--budget', '20%', '--out', join(tmp, 'y.dq'))).toMatch(/empty file/);
   }, 600_000);
 });
 
 describe('doubleq pareto', () => {
-  it('writes frontier.json, a Markdown table and an SVG; every point is evaluated', () => {
+  it('writes frontier.json, a Markdown table and an SVG; every point is evaluated', async () => {
     const dir = join(tmp, 'frontier');
-    const r = cli('pareto', RESNET, ...DATA, '--eval', TEST_BIN, '--calib-limit', '100', '--eval-limit', '200', '--step', '12.5', '--metrics', 'error,sensitivity', '--out', dir, '--json');
+    const r = await cli('pareto', RESNET, ...DATA, '--eval', TEST_BIN, '--calib-limit', '100', '--eval-limit', '200', '--step', '12.5', '--metrics', 'error,sensitivity', '--out', dir, '--json');
     expect(r.code, r.err).toBe(0);
     const fr = JSON.parse(readFileSync(join(dir, 'frontier.json'), 'utf8'));
     expect(JSON.parse(r.out)).toEqual(fr);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeDirAtomic, writeFileAtomic } from '../../src/cli/atomic-write.js';
-import { writeNpy } from '../../src/data/npy.js';
+import { writeNpy } from '../helpers/npy-writer.js';
 import { readQModel } from '../../src/format/qmodel.js';
 import { requireBuiltCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/onnx-builder.js';

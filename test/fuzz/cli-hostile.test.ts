@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeNpy } from '../../src/data/npy.js';
+import { writeNpy } from '../helpers/npy-writer.js';
 import { requireBuiltCli } from '../helpers/cli.js';
 import { buildModel, REPO_ROOT, type ModelSpec } from '../helpers/onnx-builder.js';
 import { mulberry32 } from '../helpers/rng.js';

@@ -41,12 +41,14 @@ const netArb = fc.record({
   fc: fc.integer({ min: 1, max: 6 }),
 });
 
-function build(n: fc.TypeOf<typeof netArb>): Uint8Array {
+type Net = typeof netArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(n: Net): Uint8Array {
   const nodes: NodeSpec[] = [], inits: TensorSpec[] = [];
   let x = 'x', c = n.c;
   n.layers.forEach((l, i) => {
     const y = `v${i}`;
-    const win = l.same ? { auto_pad: 'SAME_UPPER' } : { pads: [l.p, l.p, l.p, l.p] };
+    const win: Record<string, string | number[]> = l.same ? { auto_pad: 'SAME_UPPER' } : { pads: [l.p, l.p, l.p, l.p] };
     if (l.kind === 'conv') {
       inits.push({ name: `w${i}`, dims: [l.m, c, l.k, l.k], data: Array.from({ length: l.m * c * l.k * l.k }, (_, j) => Math.sin(j + i) * l.scale) });
       nodes.push({ op: 'Conv', inputs: [x, `w${i}`], outputs: [y], attrs: { kernel_shape: [l.k, l.k], strides: [l.s, l.s], dilations: [l.d, l.d], ...win } });

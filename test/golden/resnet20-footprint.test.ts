@@ -37,7 +37,7 @@ describe('ResNet-20 plans and footprints', () => {
         const n = s.node;
         if (n.op !== 'conv' && n.op !== 'gemm') continue;
         expect(s.kernel).toMatch(/qc8w/); // compact: int8 kernels, PoT layers as codes
-        expect((s.params as { codeBits: number }).codeBits).toBe(n.pot ? n.pot.bits : 8); // int8 layers: int8 resident, unpacked per call
+        expect((s.params as unknown as { codeBits: number }).codeBits).toBe(n.pot ? n.pot.bits : 8); // int8 layers: int8 resident, unpacked per call
       }
       for (const s of plan(q, 1, { potKernels: 'int8' }).steps) expect(s.kernel).not.toMatch(/potw/);
     }

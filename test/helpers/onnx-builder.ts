@@ -1,6 +1,6 @@
 // Builds small ONNX models in tests (encoded with the same onnx-proto schema the importer uses).
 
-import type { onnx as OnnxNs } from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 import { onnx } from '../../src/onnx/decode.js';
 
 export interface TensorSpec { name: string; dims: number[]; data: number[] | Float32Array; type?: 'float' | 'int64' }
@@ -13,13 +13,13 @@ export interface ModelSpec {
   opset?: number;
 }
 
-export function tensorProto(t: TensorSpec): OnnxNs.ITensorProto {
+export function tensorProto(t: TensorSpec): OnnxTypes.ITensorProto {
   if (t.type === 'int64') return { name: t.name, dims: t.dims, dataType: 7, int64Data: Array.from(t.data) };
   const f = Float32Array.from(t.data);
   return { name: t.name, dims: t.dims, dataType: 1, rawData: new Uint8Array(f.buffer) };
 }
 
-function attr(name: string, v: NonNullable<NodeSpec['attrs']>[string]): OnnxNs.IAttributeProto {
+function attr(name: string, v: NonNullable<NodeSpec['attrs']>[string]): OnnxTypes.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'number') return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
@@ -28,7 +28,7 @@ function attr(name: string, v: NonNullable<NodeSpec['attrs']>[string]): OnnxNs.I
   return { name, type: T.TENSOR, t: tensorProto(v.tensor) };
 }
 
-function valueInfo(name: string, dims: (number | string)[] | undefined, elemType = 1): OnnxNs.IValueInfoProto {
+function valueInfo(name: string, dims: (number | string)[] | undefined, elemType = 1): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: { tensorType: { elemType, shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
@@ -36,7 +36,7 @@ function valueInfo(name: string, dims: (number | string)[] | undefined, elemType
 }
 
 export function buildModel(spec: ModelSpec): Uint8Array {
-  const model: OnnxNs.IModelProto = {
+  const model: OnnxTypes.IModelProto = {
     irVersion: 7,
     producerName: 'doubleq-test',
     opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
@@ -55,7 +55,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
       })),
     },
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model as OnnxNs.ModelProto)).finish();
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model as OnnxTypes.ModelProto)).finish();
 }
 
 /** Repo-root-relative path of ../shared, beside the checkout (as in CI). */

@@ -21,8 +21,8 @@ function swapped(struct: string, a: string, b: string): AbiLayout {
 describe("wasm ABI mirror", () => {
   beforeAll(async () => {
     for (const [name, b64] of builds) {
-      const { instance } = await WebAssembly.instantiate(decodeBase64(b64), { env: { abort() {} } });
-      exportsOf[name] = instance.exports as Exports;
+      const instance = (await WebAssembly.instantiate(decodeBase64(b64), { env: { abort() {} } })) as unknown as { instance: WebAssembly.Instance };
+      exportsOf[name] = instance.instance.exports as Exports;
     }
   });
 

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { parseFloatList, type Normalization } from '../../data/dataset.js';
 import { MNIST_NORMALIZATION } from '../../data/mnist.js';
-import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
+import { openDataset } from '../../data/node-files.js';
 import { evaluate, floatClassifier, quantizedClassifier, referenceQClassifier, type EvalResult } from '../../eval/evaluate.js';
 import { isSimdSupported, loadEngine } from '../../runtime/wasm-loader.js';
-import { loadAnyModel, parseIntFlag, UsageError } from '../io.js';
+import { asUsage, formatFlag, loadAnyModel, oneOf, parseIntFlag, UsageError } from '../io.js';
 import { progress } from '../progress.js';
 
 const ENGINES = ['wasm', 'wasm-simd', 'wasm-scalar', 'reference'];
@@ -26,8 +26,8 @@ export function normalizationFlags(inputShape: readonly number[], o: { mean?: st
   const channels = inputShape[0] ?? 1;
   if (o.mean !== undefined || o.std !== undefined)
     return {
-      mean: o.mean === undefined ? new Array(channels).fill(0) : parseFloatList(o.mean, channels, '--mean'),
-      std: o.std === undefined ? new Array(channels).fill(1) : parseFloatList(o.std, channels, '--std'),
+      mean: o.mean === undefined ? new Array(channels).fill(0) : asUsage(() => parseFloatList(o.mean!, channels, '--mean')),
+      std: o.std === undefined ? new Array(channels).fill(1) : asUsage(() => parseFloatList(o.std!, channels, '--std')),
     };
   return format === 'mnist' ? MNIST_NORMALIZATION : undefined;
 }
@@ -43,11 +43,10 @@ export interface EvalReport extends EvalResult {
 }
 
 export async function evalModel(model: string, o: EvalFlags, showProgress: boolean): Promise<EvalReport> {
-  const format = parseDatasetFormat(o.format);
+  const format = formatFlag(o.format);
   const limit = o.limit === undefined ? undefined : parseIntFlag(o.limit, '--limit');
   const batch = o.batch === undefined ? 50 : parseIntFlag(o.batch, '--batch');
-  const engineName = o.engine ?? 'wasm';
-  if (!ENGINES.includes(engineName)) throw new UsageError(`--engine must be ${ENGINES.join(', ')}, got '${engineName}'`);
+  const engineName = oneOf(o.engine ?? 'wasm', ENGINES, '--engine');
   if (engineName === 'wasm-simd' && !isSimdSupported()) throw new UsageError('--engine wasm-simd: this runtime has no WebAssembly SIMD; use wasm-scalar');
   const m = loadAnyModel(model);
   const norm = normalizationFlags(m.inputShape, o, format);

@@ -13,7 +13,7 @@ import type { QGraph } from '../../ir/qgraph.js';
 import { decodeOnnx } from '../../onnx/decode.js';
 import type { GemmAttrs } from '../../ops/gemm.js';
 import { refuseOverwritingInput, writeFileAtomic } from '../atomic-write.js';
-import { loadModel, readFileBytes, UsageError } from '../io.js';
+import { loadModel, readFileBytes, InputError, UsageError } from '../io.js';
 
 export interface ExportQdqFlags {
   out: string;
@@ -35,12 +35,12 @@ export interface ExportQdqReport {
 const ACTIVATION_TYPES = ['uint8', 'int8'] as const;
 
 /**
- * Throws a one-line UsageError unless `q` was quantized from `g`: same input, and every conv/gemm
+ * Throws a one-line InputError unless `q` was quantized from `g`: same input, and every conv/gemm
  * QNode names a float node of the same kind whose weight tensor has the QNode's shape.
  */
 export function checkQuantizedPair(g: Graph, q: QGraph, modelPath: string, dqPath: string): void {
   const fail = (msg: string): never => {
-    throw new UsageError(`${dqPath} does not belong to ${modelPath}: ${msg}`);
+    throw new InputError(`${dqPath} does not belong to ${modelPath}: ${msg}`);
   };
   const gin = g.inputs[0];
   if (g.inputs.length !== 1 || !gin) fail(`the float model has ${g.inputs.length} inputs`);
@@ -72,7 +72,7 @@ export function exportQdqCommand(model: string, quantized: string, o: ExportQdqF
   refuseOverwritingInput(o.out, [model, quantized]);
   const m = loadModel(model);
   const dqBytes = readFileBytes(quantized, 'quantized model');
-  if (!isQModel(dqBytes)) throw new UsageError(`${quantized} is not a quantized .dq model (make one with doubleq quantize)`);
+  if (!isQModel(dqBytes)) throw new InputError(`${quantized} is not a quantized .dq model (make one with doubleq quantize)`);
   const q = readQModel(dqBytes);
   const g = m.graphFor(m.fixedBatch ?? 1);
   checkQuantizedPair(g, q, model, quantized);
@@ -80,7 +80,7 @@ export function exportQdqCommand(model: string, quantized: string, o: ExportQdqF
   try {
     bytes = exportQdq(g, q, { activations });
   } catch (e) {
-    if (e instanceof ModelError) throw new UsageError(`${quantized} and ${model}: ${e.message}`);
+    if (e instanceof ModelError) throw new InputError(`${quantized} and ${model}: ${e.message}`);
     throw e;
   }
   writeFileAtomic(o.out, bytes);

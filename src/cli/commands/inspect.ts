@@ -8,6 +8,7 @@ import { planArena } from '../../plan/planner.js';
 import { quantizeInt8 } from '../../quant/quantize-int8.js';
 import { loadAnyModel } from '../io.js';
 import { inspectHw } from './export-hw.js';
+import { kernelWeightBytes, savedPct } from '../units.js';
 
 export interface InspectLayer extends LayerSummary {
   format: WeightFormat;
@@ -19,7 +20,8 @@ export interface InspectLayer extends LayerSummary {
 
 export interface InspectReport {
   model: string;
-  kind: 'float32' | 'int8';
+  /** as `eval` names it: int8+pot when some layers have power-of-two weights */
+  kind: 'float32' | 'int8' | 'int8+pot';
   batch: number;
   inputs: { name: string; dtype: string; shape: number[] }[];
   outputs: { name: string; dtype: string; shape: number[] }[];
@@ -29,6 +31,9 @@ export interface InspectReport {
     params: number;
     macs: number;
     kernelWeightBits: KernelWeightBits;
+    /** the model's kernel weights in bytes, rounded up per layer (src/cli/units.ts) */
+    kernelWeightBytes: number;
+    /** kernel weights only, percent saved vs 8-bit: positive = smaller; a float model is -300 */
     savingVsInt8Pct: number;
     savingVsFloat32Pct: number;
     wholeModelBytes: number;
@@ -49,7 +54,6 @@ function placeholderRanges(g: Graph): Map<string, { min: number; max: number }> 
   return new Map([...g.values.keys()].map((k) => [k, { min: -1, max: 1 }]));
 }
 
-const pct = (a: number, b: number) => 100 * (1 - a / b);
 
 export function inspectModel(path: string, foldBn: boolean): InspectReport {
   const m = loadAnyModel(path);
@@ -60,9 +64,9 @@ export function inspectModel(path: string, foldBn: boolean): InspectReport {
     const io = (name: string, shape: number[]) => ({ name, dtype: 'float32', shape: [1, ...shape] });
     const s = summarizeQ(q);
     return {
-      model: path, kind: 'int8', batch: 1, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)), foldedBatchNorm: true,
+      model: path, kind: mem.layers.some((l) => l.format === 'pot') ? 'int8+pot' : 'int8', batch: 1, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)), foldedBatchNorm: true,
       layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0, ...(byName.has(l.name) ? { residentWeightBytes: byName.get(l.name)!.residentWeightBytes } : {}) })),
-      totals: { ...s.totals, kernelWeightBits: mem.kernelWeightBits, savingVsInt8Pct: mem.savingVsInt8Pct, savingVsFloat32Pct: mem.savingVsFloat32Pct,
+      totals: { ...s.totals, kernelWeightBits: mem.kernelWeightBits, kernelWeightBytes: kernelWeightBytes(mem.layers), savingVsInt8Pct: mem.savingVsInt8Pct, savingVsFloat32Pct: mem.savingVsFloat32Pct,
         wholeModelBytes: mem.wholeModel.total, fileBytes: m.fileBytes, arenaBytes: mem.arenaBytes, runtimeBytes: mem.runtimeBytes },
       wholeModel: { ...mem.wholeModel, int8Bytes: mem.wholeModelInt8Bytes, savingVsInt8Pct: mem.wholeModelSavingVsInt8Pct },
       potLayers: mem.layers.filter((l) => l.format === 'pot').map((l) => l.name),
@@ -89,7 +93,7 @@ export function inspectModel(path: string, foldBn: boolean): InspectReport {
   }
   return {
     model: path, kind: 'float32', batch, inputs: g.inputs.map(io), outputs: g.outputs.map(io), foldedBatchNorm: foldBn, layers,
-    totals: { ...s.totals, kernelWeightBits: { float32: 32 * w, int8: 8 * w, actual: 32 * w }, savingVsInt8Pct: pct(32, 8), savingVsFloat32Pct: 0,
+    totals: { ...s.totals, kernelWeightBits: { float32: 32 * w, int8: 8 * w, actual: 32 * w }, kernelWeightBytes: kernelWeightBytes(layers), savingVsInt8Pct: savedPct(32, 8), savingVsFloat32Pct: 0,
       wholeModelBytes: m.fileBytes, fileBytes: m.fileBytes, arenaBytes },
     potLayers: [],
     ...(integerUnsupported ? { integerUnsupported } : {}),
@@ -117,9 +121,11 @@ export function formatInspect(r: InspectReport): string {
     ...rows.map(line),
     '',
     `total: ${r.layers.length} layers, ${fmt(t.params)} parameters (${(t.params / 1e6).toFixed(2)} M), ${fmt(t.macs)} MACs per image (${(t.macs / 1e6).toFixed(2)} M)${r.foldedBatchNorm && r.kind === 'float32' ? ', BatchNorm folded' : ''}`,
-    `kernel weights only: float32 ${bytes(k.float32)}, int8 ${bytes(k.int8)}, this model ${bytes(k.actual)}: ` +
-      `${t.savingVsInt8Pct.toFixed(2)} % saved vs 8-bit, ${t.savingVsFloat32Pct.toFixed(2)} % vs float32` +
-      (r.potLayers.length ? ` (${r.potLayers.length} power-of-two layers)` : ''),
+    r.kind === 'float32'
+      ? `kernel weights only: float32 ${bytes(k.float32)}; as int8 ${bytes(k.int8)}, ${savedPct(k.int8, k.float32).toFixed(2)} % saved vs float32 (quantize to get it)`
+      : `kernel weights only: float32 ${bytes(k.float32)}, int8 ${bytes(k.int8)}, this model ${fmt(k.actual)} bits (${fmt(t.kernelWeightBytes)} bytes): ` +
+        `${t.savingVsInt8Pct.toFixed(2)} % saved vs 8-bit, ${t.savingVsFloat32Pct.toFixed(2)} % saved vs float32` +
+        (r.potLayers.length ? ` (${r.potLayers.length} power-of-two layers)` : ''),
     r.wholeModel
       ? `whole model: ${fmt(r.wholeModel.total)} bytes = ${fmt(r.wholeModel.kernelWeights)} weights/codes + ${fmt(r.wholeModel.biases)} biases + ${fmt(r.wholeModel.scales)} weight scales + ` +
         `${fmt(r.wholeModel.requant)} requantization + ${fmt(r.wholeModel.other)} header, graph, zero points, alignment; on disk ${fmt(t.fileBytes)} bytes; ` +

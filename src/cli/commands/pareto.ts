@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
+import { openDataset } from '../../data/node-files.js';
 import { createEvaluator, type Evaluator, loadEvalSet } from '../../parallel/eval-pool.js';
 import { measureSensitivity, prepareExt } from '../../quant/doubleqext.js';
 import { computeFrontier, curveName, type FrontierCurve, SetEvaluator } from '../../quant/frontier.js';
 import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { writeFileAtomic } from '../atomic-write.js';
-import { loadModel, parseIntFlag, UsageError } from '../io.js';
+import { formatFlag, InputError, loadModel, parseIntFlag, UsageError } from '../io.js';
 import { frontierSvg } from '../plot-frontier.js';
 import { normalizationFlags } from './eval.js';
 import { addCalibrationFlags, addPotFlags, parseQuantFlags, type QuantFlags } from './quant-flags.js';
@@ -51,12 +51,12 @@ export async function paretoCommand(model: string, o: ParetoFlags, show: boolean
   const metrics = (o.metrics ?? METRICS.join(',')).split(',').map((s) => s.trim()) as MetricName[];
   for (const x of metrics) if (!METRICS.includes(x)) throw new UsageError(`--metrics: unknown metric '${x}' (known: ${METRICS.join(', ')})`);
   const evalLimit = o.evalLimit === undefined ? Infinity : parseIntFlag(o.evalLimit, '--eval-limit');
-  const format = parseDatasetFormat(o.format);
+  const format = formatFlag(o.format);
   const evalData = await openDataset(o.eval, format, { norm: normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format), labels: o.labels });
   try {
     mkdirSync(o.out, { recursive: true });
   } catch (e) {
-    throw new UsageError(`cannot create ${o.out}: ${(e as Error).message}`);
+    throw new InputError(`cannot create ${o.out}: ${(e as Error).message}`);
   }
   const engine = await loadEngine();
   const bars = stageBars(show);
@@ -108,7 +108,7 @@ export function frontierMarkdown(fr: Frontier): string {
 export async function writeFrontier(dir: string, fr: Frontier): Promise<void> {
   const points = fr.curves.flatMap((c) => c.points.map((p) => ({ series: curveName(c), savingPct: p.savingVsInt8Pct, top1: p.top1 })));
   const markers = fr.paper.map((p) => ({ label: `${p.label} (-${p.dropPoints} pts)`, savingPct: p.savingPct, top1: fr.int8.top1 - p.dropPoints }));
-  const svg = await frontierSvg(points, markers, 'top-1 vs kernel-weight memory saved',
+  const svg = frontierSvg(points, markers, 'top-1 vs kernel-weight memory saved',
     `dashed: our 8-bit model (${fr.int8.top1.toFixed(2)} %); diamonds: the paper's drops placed below our 8-bit; ${fr.evalImages} evaluation images`, fr.int8.top1);
   writeFileAtomic(join(dir, 'frontier.json'), JSON.stringify(fr, null, 2) + '\n');
   writeFileAtomic(join(dir, 'frontier.md'), frontierMarkdown(fr));

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import type { Dataset } from '../../data/dataset.js';
-import { openDataset, parseDatasetFormat } from '../../data/node-files.js';
+import { openDataset } from '../../data/node-files.js';
 import type { PotRounding } from '../../ir/qgraph.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
 import { defaultTiers } from '../../quant/doubleqext.js';
@@ -12,7 +12,7 @@ import { codeBits, DEFAULT_POT_ROUNDING, POT_ROUNDINGS } from '../../core/pot-co
 import { SEARCHES, type Search } from '../../quant/select-layers.js';
 import type { FloatModel } from '../../runtime/float-model.js';
 import type { Engine } from '../../engine/engine.js';
-import { parseIntFlag, UsageError } from '../io.js';
+import { formatFlag, parseIntFlag, UsageError } from '../io.js';
 import { normalizationFlags } from './eval.js';
 
 export interface QuantFlags {
@@ -89,10 +89,6 @@ export function parseQuantFlags(m: FloatModel, o: QuantFlags, engine: Engine | u
   if (o.method !== undefined && !POT_METHODS.includes(o.method as PotMethod)) throw new UsageError(`--method must be one of ${POT_METHODS.join(', ')}, got '${o.method}'`);
   if (o.method === 'gptq' && (o.refitScale || o.biasCorrection)) throw new UsageError('--refit-scale and --bias-correction go with --method rule (gptq searches scales and corrects biases itself)');
   const potMethod = potMethodOf({ potMethod: o.method as PotMethod | undefined, refitScale: o.refitScale, biasCorrection: o.biasCorrection });
-  const metric = (o.metric ?? 'sensitivity') as MetricName;
-  if (!METRICS.includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got '${o.metric}'`);
-  const search = (o.search ?? 'knapsack') as Search;
-  if (!SEARCHES.includes(search)) throw new UsageError(`--search must be one of ${SEARCHES.join(', ')}, got '${o.search}'`);
   let tiers = defaultTiers({ potMethod, rounding: o.rounding });
   if (o.tiers !== undefined) {
     const t = o.tiers.split(',').map((x) => x.trim());
@@ -100,7 +96,11 @@ export function parseQuantFlags(m: FloatModel, o: QuantFlags, engine: Engine | u
     tiers = t.map(Number).sort((a, b) => b - a) as (4 | 5)[];
     if (potMethod === 'rule' && o.rounding !== undefined && !tiers.includes(codeBits(rule))) throw new UsageError(`--tiers ${o.tiers} does not include the ${codeBits(rule)}-bit codes of --rounding ${rule}`);
   }
-  const format = parseDatasetFormat(o.format);
+  const format = formatFlag(o.format);
+  const metric = (o.metric ?? 'sensitivity') as MetricName;
+  if (!METRICS.includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got '${o.metric}'`);
+  const search = (o.search ?? 'knapsack') as Search;
+  if (!SEARCHES.includes(search)) throw new UsageError(`--search must be one of ${SEARCHES.join(', ')}, got '${o.search}'`);
   const norm = normalizationFlags(m.graphFor(m.fixedBatch ?? 1).inputs[0]!.shape.slice(1), o, format);
   void engine;
   return {

@@ -10,8 +10,9 @@ import { quantizeModel } from '../../quant/quantize-model.js';
 import { parseBudget, parseMaxDrop, type Target } from '../../quant/select-layers.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { writeFileAtomic, refuseOverwritingInput } from '../atomic-write.js';
-import { loadModel, UsageError } from '../io.js';
+import { asUsage, InputError, loadModel, UsageError } from '../io.js';
 import { progress, type Progress } from '../progress.js';
+import { kernelWeightBytes } from '../units.js';
 import { addCalibrationFlags, addPotFlags, addSelectionFlags, maxSavingForTiers, parseQuantFlags, type QuantFlags } from './quant-flags.js';
 
 export interface QuantizeFlags extends QuantFlags {
@@ -29,6 +30,7 @@ export interface QuantizeReport {
   perTensor: boolean;
   calibImages: number;
   layers: number;
+  /** kernel-weight bytes, rounded up per layer (src/cli/units.ts); the same figure inspect prints */
   weightBytes: number;
   fileBytes: number;
   potLayers: string[];
@@ -37,7 +39,7 @@ export interface QuantizeReport {
   method?: string;
   refitScale: boolean;
   biasCorrection: boolean;
-  /** kernel weights only, against 8-bit, percent */
+  /** kernel weights only, percent saved vs 8-bit (positive = smaller) */
   savingVsInt8Pct: number;
   /** DoubleQExt: how the layers were chosen */
   selection?: { metric: MetricName; search: string; target: Target; measuredDropPoints?: number; tiers: number[]; bits: Record<string, number> };
@@ -79,7 +81,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
       throw new UsageError(`--budget ${o.budget.trim()} is impossible: ${f.tiers.join('/')}-bit codes save at most ${maxSavingForTiers(f.tiers).toFixed(2)} % of the 8-bit kernel weights`);
     if (!pct && !/^\s*[0-9]+\s*B?\s*$/.test(o.budget)) throw new UsageError(`--budget must be a percentage saved vs 8-bit (e.g. 23.05%) or a kernel-weight size in bytes (e.g. 180000B), got '${o.budget}'`);
   }
-  const maxDrop = o.maxDrop !== undefined ? parseMaxDrop(o.maxDrop) : undefined;
+  const maxDrop = o.maxDrop !== undefined ? asUsage(() => parseMaxDrop(o.maxDrop!)) : undefined;
   const engine = await loadEngine();
   const bars = stageBars(showProgress);
   let q: QGraph, calibImages: number, selection: QuantizeReport['selection'];
@@ -89,7 +91,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
     } else {
       const prepared = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update }, f.tiers);
       calibImages = prepared.calibImages;
-      const target: Target = maxDrop ?? parseBudget(o.budget!, prepared.layers);
+      const target: Target = maxDrop ?? asUsage(() => parseBudget(o.budget!, prepared.layers));
       let ev, base;
       if (f.metric === 'sensitivity' || target.kind === 'max-drop') {
         ev = await createEvaluator(await loadEvalSet(await f.calibData(), f.opts.limit));
@@ -112,7 +114,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   const pot = mem.layers.filter((l) => l.format === 'pot').map((l) => l.name);
   return {
     model, out: o.out, calibration: f.opts.calibration, percentile: f.opts.percentile, perTensor: !!o.perTensor, calibImages,
-    layers: mem.layers.length, weightBytes: mem.kernelWeightBits.actual / 8, fileBytes: bytes.length,
+    layers: mem.layers.length, weightBytes: kernelWeightBytes(mem.layers), fileBytes: bytes.length,
     potLayers: pot, rounding: pot.length ? f.rule : undefined, method: pot.length ? f.method : undefined, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection,
     savingVsInt8Pct: mem.savingVsInt8Pct, selection, seconds: (performance.now() - t0) / 1000,
     cpuSeconds: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
@@ -135,7 +137,7 @@ export function registerQuantize(program: Command): void {
     const r = await quantizeCommand(model, o, !o.json);
     process.stdout.write(o.json ? JSON.stringify(r) + '\n' :
       `wrote ${r.out}: ${r.layers} layers (${r.potLayers.length} power-of-two${r.rounding ? `, ${r.rounding} rule${r.refitScale ? ', scale re-fit' : ''}${r.biasCorrection ? ', bias correction' : ''}` : ''}), ` +
-      `${r.weightBytes.toLocaleString('en-US')} kernel weight bytes (${r.savingVsInt8Pct.toFixed(2)} % below 8-bit), ${r.fileBytes.toLocaleString('en-US')} bytes on disk; ` +
+      `${r.weightBytes.toLocaleString('en-US')} kernel-weight bytes (${r.savingVsInt8Pct.toFixed(2)} % saved vs 8-bit), ${r.fileBytes.toLocaleString('en-US')} bytes on disk; ` +
       `${r.calibration}${r.percentile ? ` ${r.percentile}` : ''} calibration on ${r.calibImages} images, ${r.perTensor ? 'per-tensor' : 'per-channel'} weights` +
       (r.selection ? `; layers chosen by ${r.selection.metric} with ${r.selection.search}${r.selection.measuredDropPoints !== undefined ? `, calibration top-1 drop ${r.selection.measuredDropPoints.toFixed(2)} points` : ''}` : '') +
       `, ${r.seconds.toFixed(1)} s\n`);

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError, type Batch, type Dataset } from '../../../src/data/dataset.js';
 import { openDataset } from '../../../src/data/node-files.js';
-import { npyDataset, parseNpy, parseNpyHeader, writeNpy, type NpyArray } from '../../../src/data/npy.js';
+import { npyDataset, parseNpy, type NpyArray } from '../../../src/data/npy.js';
+import { writeNpy } from '../../helpers/npy-writer.js';
 
 function ascii(s: string): number[] {
   return [...s].map((c) => c.charCodeAt(0));
@@ -126,12 +127,10 @@ describe('writeNpy / parseNpy round trips', () => {
     const a = parseNpy(npyV1(h, [1, 2, 3, 4, 5, 6]));
     expect(a.dtype).toBe('uint8');
     expect(a.shape).toEqual([2, 3]);
-    expect(parseNpyHeader("{'descr': '<i4', 'fortran_order': False, 'shape': (), }")).toEqual({
-      descr: '<i4',
-      fortranOrder: false,
-      shape: [],
-    });
-    expect(parseNpyHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (3L, 2L), }").shape).toEqual([3, 2]);
+    const scalar = parseNpy(npyV1(padded("{'descr': '<i4', 'fortran_order': False, 'shape': (), }"), [7, 0, 0, 0]));
+    expect(scalar).toMatchObject({ dtype: 'int32', shape: [] });
+    expect([...scalar.data]).toEqual([7]);
+    expect(parseNpy(npyV1(padded("{'descr': '<i1', 'fortran_order': False, 'shape': ( 2 , ) }"), [1, 255])).data).toEqual(new Int8Array([1, -1]));
   });
 });
 
@@ -175,18 +174,17 @@ describe('parseNpy errors', () => {
 
   it('wrong headers', async () => {
     const bad = async (dict: string) => errorOf(() => parseNpy(npyV1(padded(dict)), 'w.npy'));
-    expect(await bad("{'descr': '<f4', 'shape': (0,), }")).toBe(
-      "w.npy: bad .npy header: expected exactly the keys 'descr', 'fortran_order', 'shape', got 'descr', 'shape'",
-    );
-    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (0,), 'extra': 1}")).toMatch(/expected exactly the keys/);
-    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (0,)")).toMatch(/^w\.npy: bad \.npy header \(expected ',' or '}'/);
-    expect(await bad("__import__('os').system('x')")).toMatch(/^w\.npy: bad \.npy header \(expected '\{' at offset 0\)/);
-    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }")).toMatch(/'shape' must be a tuple of non-negative integers/);
-    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,), }")).toMatch(/only integers are allowed/);
-    expect(await bad("{'descr': '<f4', 'fortran_order': 0, 'shape': (0,), }")).toMatch(/'fortran_order' must be True or False/);
-    expect(await bad("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (0,), }")).toMatch(/structured dtypes are not supported/);
-    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (0,), } junk")).toMatch(/unexpected text after the dict/);
-    expect(await bad("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (0,), }")).toMatch(/duplicate key 'descr'/);
+    const msg = /^w\.npy: bad \.npy header: expected \{'descr': <str>, 'fortran_order': True\|False, 'shape': \(<ints>\)\}, got "/;
+    expect(await bad("{'descr': '<f4', 'shape': (0,), }")).toMatch(msg);
+    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (0,), 'extra': 1}")).toMatch(msg);
+    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (0,)")).toMatch(msg);
+    expect(await bad("__import__('os').system('x')")).toMatch(msg);
+    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }")).toMatch(msg);
+    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,), }")).toMatch(msg);
+    expect(await bad("{'descr': '<f4', 'fortran_order': 0, 'shape': (0,), }")).toMatch(msg);
+    expect(await bad("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (0,), }")).toMatch(msg); // structured dtype
+    expect(await bad("{'descr': '<f4', 'fortran_order': False, 'shape': (0,), } junk")).toMatch(msg);
+    expect(await bad("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (0,), }")).toMatch(msg);
   });
 
   it('unsupported dtypes', async () => {

@@ -4,11 +4,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkQuantizedPair, exportQdqCommand } from '../../../src/cli/commands/export-qdq.js';
-import { UsageError } from '../../../src/cli/io.js';
+import { InputError } from '../../../src/cli/io.js';
 import { argmaxRow } from '../../../src/eval/evaluate.js';
 import { exportQdq } from '../../../src/format/export-qdq.js';
 import { writeQModel } from '../../../src/format/qmodel.js';
@@ -121,7 +122,7 @@ describe('exportQdq on the 8-bit ResNet-20 (minmax, 200 calibration images)', ()
     const m = decodeOnnx(exportQdq(model.graphFor(1), q));
     expect(m.opsetImport!.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);
     expect(Number(m.irVersion)).toBe(7);
-    const dims = (v: typeof m.graph.input[number]) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    const dims = (v: OnnxTypes.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     expect(m.graph!.input!.map((v) => [v.name, dims(v)])).toEqual([['input', ['batch', 3, 32, 32]]]);
     expect(m.graph!.output!.map((v) => [v.name, dims(v)])).toEqual([['logits', ['batch', 10]]]);
     const names = new Set(m.graph!.node!.map((n) => n.name));
@@ -147,7 +148,7 @@ describe('doubleq export-qdq', () => {
   it('rejects a .dq quantized from another model (the MNIST ResNet) in one line', () => {
     const out = join(tmp, 'never.onnx');
     const mnist = join(REPO_ROOT, 'models', 'mnist-resnet.onnx');
-    expect(() => exportQdqCommand(mnist, dq, { out })).toThrow(UsageError);
+    expect(() => exportQdqCommand(mnist, dq, { out })).toThrow(InputError);
     expect(() => exportQdqCommand(mnist, dq, { out })).toThrow(/does not belong to .*mnist-resnet\.onnx: its input is \[3,32,32\] per image/);
   });
 
