@@ -25,7 +25,7 @@ describe('usage errors exit 2', () => {
   it.each([
     [[...q, '--pot', 'all', '--rounding', 'round'], "doubleq: --rounding must be one of log, linear, floor, got 'round'"],
     [[...q, '--budget', '20%', '--metric', 'foo'], "doubleq: --metric must be one of error, sensitivity, entropy, got 'foo'"],
-    [['eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--engine', 'gpu'], /^doubleq: --engine must be one of wasm, reference.*, got 'gpu'$/],
+    [['eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--engine', 'gpu'], /^doubleq: --engine must be one of wasm, wasm-simd, wasm-scalar, reference, got 'gpu'$/],
     [['eval', RESNET, '--data', TEST_BIN, '--format', 'foo'], "doubleq: --format must be one of cifar10, npy, mnist, got 'foo'"],
     [['eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--limit', 'abc'], "doubleq: --limit must be a whole number, got 'abc'"],
     [['eval', RESNET, '--data', TEST_BIN, '--format', 'cifar10', '--mean', '1,2'], /^doubleq: --mean: expected 3/],

@@ -74,7 +74,7 @@ describe('atomic writes', () => {
     const before = readFileSync(onnx);
     for (const out of [onnx, join(tmp, '.', 'small.onnx'), calib]) {
       const r = await run(quantizeArgs(out, 2));
-      expect(r.code, r.err).toBe(1);
+      expect(r.code, r.err).toBe(2); // a usage error (README: exit codes)
       expect(r.err).toMatch(/--out .* names an input of this command/);
     }
     expect(readFileSync(onnx).equals(before)).toBe(true);

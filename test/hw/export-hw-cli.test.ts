@@ -61,7 +61,7 @@ describe('doubleq export-hw: bad input', () => {
         await exportHwCommand(model, { out, ...flags });
       } catch (e) {
         expect(e).toBeInstanceOf(Error);
-        expect(['UsageError', 'FormatError', 'DataError']).toContain((e as Error).name);
+        expect(['UsageError', 'InputError', 'FormatError', 'DataError']).toContain((e as Error).name);
         expect((e as Error).message).not.toContain('\n');
         expect(existsSync(out)).toBe(false);
         return (e as Error).message;

@@ -14,7 +14,7 @@ import { exportHw } from '../../hw/export-hw.js';
 import { goldenTensors } from '../../hw/golden.js';
 import { formatHwReport, hwReport } from '../../hw/hw-report.js';
 import { HW_FORMATS, type HwFormat } from '../../hw/text-formats.js';
-import { parseIntFlag, readFileBytes, UsageError } from '../io.js';
+import { InputError, parseIntFlag, readFileBytes, UsageError } from '../io.js';
 import { normalizationFlags } from './eval.js';
 
 export interface ExportHwFlags {
@@ -64,7 +64,7 @@ export function parseFormats(list: string | undefined, golden: boolean): { forma
 
 export function loadQModelFile(path: string): { q: QGraph; bytes: Uint8Array } {
   const bytes = readFileBytes(path, 'model file');
-  if (!isQModel(bytes)) throw new UsageError(`${path} is not a doubleq .dq model (no DBLQ magic; make one with doubleq quantize)`);
+  if (!isQModel(bytes)) throw new InputError(`${path} is not a doubleq .dq model (no DBLQ magic; make one with doubleq quantize)`);
   return { q: readQModel(bytes), bytes };
 }
 
@@ -77,9 +77,9 @@ export function inspectHw(path: string, json: boolean): string {
 /** Writes the files into a fresh sibling directory, fsyncs, then renames it to `out`. */
 export function writeDirAtomic(out: string, files: readonly { path: string; text: string }[], force: boolean): number {
   const target = resolve(out), parent = dirname(target);
-  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UsageError(`cannot write ${out}: ${parent} is not a directory`);
-  if (existsSync(target) && !force) throw new UsageError(`${out} already exists (use --force to replace it)`);
-  if (existsSync(target) && !statSync(target).isDirectory()) throw new UsageError(`${out} exists and is not a directory`);
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new InputError(`cannot write ${out}: ${parent} is not a directory`);
+  if (existsSync(target) && !force) throw new InputError(`${out} already exists (use --force to replace it)`);
+  if (existsSync(target) && !statSync(target).isDirectory()) throw new InputError(`${out} exists and is not a directory`);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmp = join(parent, `.${basename(target)}.tmp-${tag}`);
   const enc = new TextEncoder();
@@ -110,8 +110,8 @@ export function writeDirAtomic(out: string, files: readonly { path: string; text
     return bytes;
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot write ${out}: ${(e as Error).message}`);
+    if (e instanceof UsageError || e instanceof InputError) throw e;
+    throw new InputError(`cannot write ${out}: ${(e as Error).message}`);
   }
 }
 
@@ -136,9 +136,9 @@ export async function exportHwCommand(model: string, o: ExportHwFlags): Promise<
     const ds = await openDataset(o.data!, data!, { norm, labels: o.labels });
     let batch;
     for await (const b of ds.batches(golden, { limit: golden })) { batch = b; break; }
-    if (!batch || batch.count < golden) throw new UsageError(`--golden ${golden}: ${o.data} has only ${batch?.count ?? 0} images`);
+    if (!batch || batch.count < golden) throw new InputError(`--golden ${golden}: ${o.data} has only ${batch?.count ?? 0} images`);
     const per = q.input.shape.reduce((p, d) => p * d, 1);
-    if (batch.images.length !== golden * per) throw new UsageError(`${o.data}: images of ${batch.images.length / golden} values do not fit the model input [${q.input.shape.join(',')}]`);
+    if (batch.images.length !== golden * per) throw new InputError(`${o.data}: images of ${batch.images.length / golden} values do not fit the model input [${q.input.shape.join(',')}]`);
     g = { tensors: goldenTensors(q, batch.images, golden), source: { data: o.data, format: data, images: golden, ...(norm ? { mean: norm.mean, std: norm.std } : {}) } };
   }
   const ex = exportHw(q, { formats, sha256, model: { file: basename(model), sha256: sha256(bytes) }, golden: g });
