@@ -55,7 +55,8 @@ export function packDwconv(weights: ArrayLike<number>, bias: Int32Array, mult: A
       }
       i32[h + j] = (bias[ch]! - zx * sum) | 0; // kernel sums are modulo 2^32; the true accumulator fits an i32
       i32[h + 16 + j] = mult[ch]!;
-      i32[h + 32 + j] = s === 0 ? 1 : 2 ** (s - shift[ch]!);
+      // S - shift >= 31 passes the bound only for a channel whose acc is always 0: any pow2d then gives 0
+      i32[h + 32 + j] = s === 0 ? 1 : 2 ** Math.min(30, s - shift[ch]!);
       i32[h + 48 + j] = shift[ch]!;
     }
   }

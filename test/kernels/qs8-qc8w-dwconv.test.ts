@@ -188,6 +188,11 @@ describe("qs8_qc8w_dwconv_minmax", () => {
       seen.push(...want);
     }
     expect(seen.some((s) => s === 0) && seen.some((s) => s !== 0)).toBe(true); // both sides of the bound
+    // all-zero channels (acc always 0) keep the common shift even 61 apart (pow2d capped)
+    const z = makeCase({ c: 20, h: 5, w: 5, wFill: 0 }, 12);
+    const zn = { ...z.node, bias: new Int32Array(20), requant: { ...z.node.requant, shift: z.node.requant.shift.map((_, j) => (j % 2 ? 62 : 1)) } };
+    expect(commonShifts({ ...z, node: zn })).toEqual([62, 62]);
+    expectAllMatch([scalar, simd], { ...z, node: zn }, INT8_ROUTES);
   });
 
   it("repeated runs give the same bytes and never grow memory", () => {
