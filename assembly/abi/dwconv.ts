@@ -49,7 +49,7 @@ export const DW_GROUP_HEADER_BYTES: i32 = 272;
 //  │   0 │ input     │ ptr  │ x  [n][h][w][c] int8                                    │
 //  │   4 │ packed    │ ptr  │ headers then weights (layout above)                     │
 //  │   8 │ output    │ ptr  │ y  [n][oh][ow][c] int8 (must not alias input)           │
-//  │  12 │ scratch   │ ptr  │ >= cPad + 4 * tPad bytes: zx row, then tap pointers     │
+//  │  12 │ scratch   │ ptr  │ >= cPad + 8 * tPad bytes: zx row, tap pointers, offsets │
 //  │  16 │ n         │ i32  │ batch                                                   │
 //  │  20 │ c         │ i32  │ channels (= group = output channels)                    │
 //  │  24 │ h         │ i32  │                                                         │

@@ -25,8 +25,8 @@ export function dwPackedBytes(c: number, taps: number, wBytes: number, codeBits 
 export function dwUnpackedBytes(c: number, taps: number): number {
   return 2 * dwWeightCount(c, taps);
 }
-/** Scratch: the zx row (groups * DW_CR bytes), then one 4-byte tap pointer per padded tap. */
+/** Scratch: the zx row (groups * DW_CR bytes), then two tables of one 4-byte entry per padded tap (pointers, offsets). */
 export function dwScratchBytes(c: number, taps: number): number {
   const { groups, tPad } = dwShape(c, taps);
-  return groups * C.DW_CR + 4 * tPad;
+  return groups * C.DW_CR + 8 * tPad;
 }

@@ -11,6 +11,8 @@ import { tapPointers } from "./scalar";
 // qs8_qc8w_dwconv_minmax__scalar's. Requantization: one common shift S per group
 // (assembly/abi/dwconv.ts), else lane by lane with assembly/requant.ts.
 // Loads may read up to 15 bytes past a pixel's last channel (EXTRA_BYTES covers the buffer's end).
+// Tap addresses: windows inside the image add a per-call offset table to the window's origin;
+// border windows build the per-pixel pointer table of the scalar twin (tapPointers).
 // see: XNNPACK src/qs8-dwconv/ (channels in lanes, per-pixel tap pointers: an indirection buffer)
 
 const TMP = memory.data(64, 16);
@@ -33,7 +35,14 @@ export function qs8_qc8w_dwconv_minmax__wasmsimd(p: Qs8Qc8wDwconvParams): void {
 
 function run<W>(p: Qs8Qc8wDwconvParams, weights: usize, groups: i32, tPad: i32): void {
   const c = p.c, pairs = tPad >> 1;
-  const zrow = p.scratch, ptrs = p.scratch + <usize>(groups * DW_CR);
+  const zrow = p.scratch, ptrs = p.scratch + <usize>(groups * DW_CR), offs = ptrs + (<usize>tPad << 2);
+  // windows inside the image read base + offs[t] (no per-pixel table); the pad tap reads tap 0
+  const kh = p.kh, kw = p.kw, dh = p.dilationH, dw = p.dilationW, h = p.h, w = p.w, sh = p.strideH, sw = p.strideW, pt = p.padTop, pl = p.padLeft;
+  for (let ky = 0, d = offs; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++, d += 4) store<usize>(d, (<usize>(ky * dh) * <usize>w + <usize>(kx * dw)) * <usize>c);
+  }
+  if (kh * kw < tPad) store<usize>(offs + (<usize>(kh * kw) << 2), 0);
+  const spanH = (kh - 1) * dh, spanW = (kw - 1) * dw;
   const wStride = <usize>(tPad * DW_CR) * sizeof<W>();
   const zy = p.zy, qmin = p.qmin, qmax = p.qmax;
   const zyv = i32x4.splat(zy), qminv = i8x16.splat(<i8>qmin), qmaxv = i8x16.splat(<i8>qmax);
@@ -43,14 +52,22 @@ function run<W>(p: Qs8Qc8wDwconvParams, weights: usize, groups: i32, tPad: i32):
     let y = p.output + <usize>b * <usize>(oh * ow * c);
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++, y += <usize>c) {
-        tapPointers(p, x, oy, ox, zrow, ptrs, tPad);
+        const iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+        const inside = iy0 >= 0 && iy0 + spanH < h && ix0 >= 0 && ix0 + spanW < w;
+        let table = offs, base: usize = x + (<usize>iy0 * <usize>w + <usize>ix0) * <usize>c;
+        if (!inside) {
+          tapPointers(p, x, oy, ox, zrow, ptrs, tPad);
+          table = ptrs;
+          base = 0;
+        }
         for (let g = 0; g < groups; g++) {
           const hdr = p.packed + <usize>(g * DW_GROUP_HEADER_BYTES);
           const off = <usize>(g * DW_CR);
+          const gb = base + off;
           let a0 = v128.load(hdr), a1 = v128.load(hdr, 16), a2 = v128.load(hdr, 32), a3 = v128.load(hdr, 48);
           let wp = weights + <usize>g * wStride;
-          for (let q = 0, pp = ptrs; q < pairs; q++, pp += 8) {
-            const p0 = load<usize>(pp) + off, p1 = load<usize>(pp, 4) + off;
+          for (let q = 0, pp = table; q < pairs; q++, pp += 8) {
+            const p0 = load<usize>(pp) + gb, p1 = load<usize>(pp, 4) + gb;
             const x0 = v128.load8x8_s(p0), x1 = v128.load8x8_s(p1);
             const x2 = v128.load8x8_s(p0, 8), x3 = v128.load8x8_s(p1, 8);
             let w0: v128, w1: v128, w2: v128, w3: v128;
