@@ -23,6 +23,8 @@ import { SHARED } from '../helpers/onnx-builder.js';
 import { CIFAR_NORM, cifarImages } from '../helpers/resnet.js';
 
 const N = 4;
+/** Between engine runs: vitest's RPC times out when one synchronous stretch outlasts 60 s (a loaded machine). */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 let simd: Engine, scalar: Engine, q8: QGraph, images: Batch;
 
 beforeAll(async () => {
@@ -43,20 +45,24 @@ describe('mbv2tiny (depthwise convs) on the integer engines', () => {
     for (const n of convs) expect(kernels.get(n.name), n.name).toBe(dw.includes(n) ? 'qs8-qc8w-dwconv' : 'qs8-qc8w-conv2d');
   });
 
-  it('8-bit: scalar == SIMD == TS reference, in every int8 form', () => {
+  it('8-bit: scalar == SIMD == TS reference, in every int8 form', async () => {
     const ref = runQReference(q8, images.images, N).quantized[0]!;
     for (const engine of [simd, scalar])
-      for (const int8Form of ['unpack', 'widen', 'int16'] as const)
+      for (const int8Form of ['unpack', 'widen', 'int16'] as const) {
+        await yieldToEventLoop();
         expect(new QExecutor(q8, engine, N, { int8Form }).runQuantized(images.images, N)[0], `${engine.simd ? 'simd' : 'scalar'} ${int8Form}`).toEqual(ref);
+      }
   });
 
   for (const rule of ['log', 'floor'] as const) {
-    it(`all power-of-two (${rule}): scalar == SIMD == TS reference, codes / shift-add / int8 routes`, () => {
+    it(`all power-of-two (${rule}): scalar == SIMD == TS reference, codes / shift-add / int8 routes`, async () => {
       const q = quantizePot(q8, resolveLayers(q8, 'all'), { rule });
       const ref = runQReference(q, images.images, N).quantized[0]!;
       for (const engine of [simd, scalar])
-        for (const potKernels of ['codes', 'shift-add', 'int8'] as const)
+        for (const potKernels of ['codes', 'shift-add', 'int8'] as const) {
+          await yieldToEventLoop();
           expect(new QExecutor(q, engine, N, { potKernels }).runQuantized(images.images, N)[0], `${engine.simd ? 'simd' : 'scalar'} ${potKernels}`).toEqual(ref);
+        }
     });
   }
 
