@@ -119,3 +119,16 @@ export function x8_to_nchw(params: X8ToNchwParams): void {
     x8_to_nchw__scalar(params);
   }
 }
+
+// Depthwise conv (group == channels): channels in the SIMD lanes.
+import { Qs8Qc8wDwconvParams } from "./abi";
+import { qs8_qc8w_dwconv_minmax__scalar } from "./kernels/qs8-qc8w-dwconv/scalar";
+import { qs8_qc8w_dwconv_minmax__wasmsimd } from "./kernels/qs8-qc8w-dwconv/wasmsimd";
+
+export function qs8_qc8w_dwconv_minmax(params: Qs8Qc8wDwconvParams): void {
+  if (ASC_FEATURE_SIMD) {
+    qs8_qc8w_dwconv_minmax__wasmsimd(params);
+  } else {
+    qs8_qc8w_dwconv_minmax__scalar(params);
+  }
+}

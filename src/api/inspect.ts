@@ -4,6 +4,7 @@
 
 import type { QGraph, QNode } from '../ir/qgraph.js';
 import { memoryReport, type WeightFormat } from '../plan/memory-report.js';
+import { kernelsOf } from '../plan/kernel-of.js';
 import type { Model } from './model.js';
 
 export interface LayerMemoryRow {
@@ -17,6 +18,8 @@ export interface LayerMemoryRow {
   fileBytes: number;
   /** bytes the integer executor keeps in wasm memory for the layer (packed weights, bias, requantization); null for a float model */
   residentBytes: number | null;
+  /** the wasm kernel that runs the layer (default weight form); null for a float model */
+  kernel: string | null;
 }
 
 export interface MemoryTable {
@@ -47,7 +50,7 @@ export async function inspect(model: Model): Promise<MemoryTable> {
     const g = model.float.graphFor(model.float.fixedBatch ?? 1);
     const layers: LayerMemoryRow[] = g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm' || n.op === 'MatMul').map((n) => {
       const w = g.constants.get(n.inputs[1]!)?.data.length ?? 0;
-      return { name: n.name, op: n.op, format: 'float32', weights: w, kernelBits: 32 * w, fileBytes: 4 * w, residentBytes: null };
+      return { name: n.name, op: n.op, format: 'float32', weights: w, kernelBits: 32 * w, fileBytes: 4 * w, residentBytes: null, kernel: null };
     });
     const w = layers.reduce((s, l) => s + l.weights, 0);
     return { kind: 'float', layers, totals: { kernelBits: { float32: 32 * w, int8: 8 * w, actual: 32 * w }, savingVsInt8Pct: -300, fileBytes: model.fileBytes, residentBytes: null, arenaBytes: null } };
@@ -55,9 +58,11 @@ export async function inspect(model: Model): Promise<MemoryTable> {
   const q = model.q;
   const mem = memoryReport(q);
   const nodes = new Map(q.nodes.map((n) => [n.name, n]));
+  const kernels = kernelsOf(q);
   const layers = mem.layers.map((l): LayerMemoryRow => ({
     name: l.name, op: l.op, format: l.format, weights: l.weights, kernelBits: l.weightBits,
     fileBytes: layerFileBytes(nodes.get(l.name) as Extract<QNode, { op: 'conv' | 'gemm' }>), residentBytes: l.residentWeightBytes + l.residentConstantBytes,
+    kernel: kernels.get(l.name) ?? null,
   }));
   return {
     kind: 'quantized', layers,

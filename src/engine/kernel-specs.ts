@@ -5,6 +5,7 @@
 import { MULT_MAX, MULT_MIN, SHIFT_MAX, SHIFT_MIN } from '../core/fixed-point.js';
 import { LIMITS } from '../core/limits.js';
 import { ABI_CONSTANTS as C, type AbiStructName, type ParamsOf } from './abi.js';
+import { dwPackedBytes, dwScratchBytes, dwUnpackedBytes } from './dwconv-layout.js';
 
 /** Bytes of one qc8w block: the header and kPad * NR weights of `wBytes` each (assembly/abi/qs8.ts). */
 export function qc8wBlockBytes(kPad: number, wBytes: number): number {
@@ -117,6 +118,14 @@ export const KERNELS = {
   'x8-to-nchw': {
     struct: 'X8ToNchwParams', fn: 'x8_to_nchw', batchField: 'n', ranges: [],
     buffers: (p: ParamsOf<'X8ToNchwParams'>) => ({ reads: [['input', p.n * p.pixels * p.c]], writes: [['output', p.n * p.pixels * p.c]], scratch: 0 }),
+  },
+  'qs8-qc8w-dwconv': {
+    struct: 'Qs8Qc8wDwconvParams', fn: 'qs8_qc8w_dwconv_minmax', batchField: 'n', ranges: [...clampRanges('zx', 'zy', 'qmin', 'qmax'), ...WEIGHT_FORM],
+    buffers: (p: ParamsOf<'Qs8Qc8wDwconvParams'>) => ({
+      reads: [['input', p.n * p.h * p.w * p.c], ['packed', dwPackedBytes(p.c, p.kh * p.kw, p.wBytes, p.codeBits)]],
+      writes: [['output', p.n * p.oh * p.ow * p.c], ...unpacked(p.codeBits, dwUnpackedBytes(p.c, p.kh * p.kw))],
+      scratch: dwScratchBytes(p.c, p.kh * p.kw),
+    }),
   },
 } as const satisfies Record<string, KernelSpec<AbiStructName>>;
 

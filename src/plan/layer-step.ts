@@ -13,6 +13,7 @@ import type { QConv, QGemm, QNode, QParams, QStridedCopy } from '../ir/qgraph.js
 import { packPotCodes } from './pack-potc.js';
 import { packPotw, potWeightExponents, potwConvLayout } from './pack-potw.js';
 import { packQc8w, tileRows } from './pack-qc8w.js';
+import { dwconvStep, isDepthwise } from './pack-dwconv.js';
 
 /**
  * How power-of-two layers run (same bytes out): the int8 kernels on codes unpacked per call
@@ -105,6 +106,9 @@ function convStep(node: QConv, xq: QParams, yq: QParams, potKernels: PotKernels,
     c: g.c, h: g.h, w: g.w, m: g.m, kh: g.kh, kw: g.kw, strideH: g.strideH, strideW: g.strideW, padTop: g.padTop, padLeft: g.padLeft,
     dilationH: g.dilationH, dilationW: g.dilationW, group: g.group, oh: g.oh, ow: g.ow, zx: xq.zeroPoint, zy: yq.zeroPoint, qmin: node.qmin, qmax: node.qmax,
   };
+  if (isDepthwise(g)) { // channels in the SIMD lanes (src/plan/pack-dwconv.ts)
+    return { ...dwconvStep(op, node, xq.zeroPoint, yq.zeroPoint, potKernels === 'codes', int8Form === 'int16'), inputFields: ['input'], perImage: 1 };
+  }
   if (node.pot && potKernels === 'shift-add') {
     const { exp, neg } = potWeightExponents(op, node.weights, node.pot.bits);
     const { rowOf, kPad, lPad, hp, wp } = potwConvLayout(g);

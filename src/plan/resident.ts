@@ -6,6 +6,8 @@
 import { ABI_CONSTANTS as C } from '../engine/abi.js';
 import type { QConv, QGemm } from '../ir/qgraph.js';
 import { layerStep, type PotKernels } from './layer-step.js';
+import { dwHeaderBytes, dwUnpackedBytes, dwWeightCount } from '../engine/dwconv-layout.js';
+import { isDepthwise } from './pack-dwconv.js';
 
 export interface ResidentBytes {
   /** kernel weights (or codes, or tap lists) as the kernel reads them, padding included */
@@ -22,6 +24,10 @@ export interface ResidentBytes {
  * (assembly/abi/qs8.ts): blocks of 4 channels, K padded to 8, a 96-byte header per block.
  */
 export function residentBytesAs(node: QConv | QGemm, bits: 8 | 5 | 4): ResidentBytes {
+  if (node.op === 'conv' && isDepthwise(node.geometry)) { // src/plan/pack-dwconv.ts: int8 in place, codes unpacked
+    const { c, kh, kw } = node.geometry;
+    return { weights: (dwWeightCount(c, kh * kw) * bits) / 8, constants: dwHeaderBytes(c), unpackScratch: bits === 8 ? 0 : dwUnpackedBytes(c, kh * kw) };
+  }
   const [groups, mg, k] = node.op === 'conv'
     ? [node.geometry.group, node.geometry.m / node.geometry.group, node.geometry.kh * node.geometry.kw * (node.geometry.c / node.geometry.group)]
     : [1, node.m, node.k];

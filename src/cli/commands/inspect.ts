@@ -5,6 +5,7 @@ import { summarize, summarizeQ, type LayerSummary } from '../../ops/summary.js';
 import { importOnnx } from '../../onnx/import.js';
 import { memoryReport, type KernelWeightBits, type RuntimeBytes, type WeightFormat, type WholeModelBytes } from '../../plan/memory-report.js';
 import { planArena } from '../../plan/planner.js';
+import { kernelsOf } from '../../plan/kernel-of.js';
 import { quantizeInt8 } from '../../quant/quantize-int8.js';
 import { loadAnyModel } from '../io.js';
 import { inspectHw } from './export-hw.js';
@@ -16,6 +17,8 @@ export interface InspectLayer extends LayerSummary {
   weightBits: number;
   /** .dq: bytes the integer executor keeps resident for the layer's weights (as its kernel reads them) */
   residentWeightBytes?: number;
+  /** .dq: the wasm kernel that runs the layer in the default (compact) weight form; null: none (a reshape) */
+  kernel?: string | null;
 }
 
 export interface InspectReport {
@@ -63,9 +66,10 @@ export function inspectModel(path: string, foldBn: boolean): InspectReport {
     const byName = new Map(mem.layers.map((l) => [l.name, l]));
     const io = (name: string, shape: number[]) => ({ name, dtype: 'float32', shape: [1, ...shape] });
     const s = summarizeQ(q);
+    const kernels = kernelsOf(q);
     return {
       model: path, kind: mem.layers.some((l) => l.format === 'pot') ? 'int8+pot' : 'int8', batch: 1, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)), foldedBatchNorm: true,
-      layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0, ...(byName.has(l.name) ? { residentWeightBytes: byName.get(l.name)!.residentWeightBytes } : {}) })),
+      layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0, ...(byName.has(l.name) ? { residentWeightBytes: byName.get(l.name)!.residentWeightBytes } : {}), kernel: kernels.get(l.name) ?? null })),
       totals: { ...s.totals, kernelWeightBits: mem.kernelWeightBits, kernelWeightBytes: kernelWeightBytes(mem.layers), savingVsInt8Pct: mem.savingVsInt8Pct, savingVsFloat32Pct: mem.savingVsFloat32Pct,
         wholeModelBytes: mem.wholeModel.total, fileBytes: m.fileBytes, arenaBytes: mem.arenaBytes, runtimeBytes: mem.runtimeBytes },
       wholeModel: { ...mem.wholeModel, int8Bytes: mem.wholeModelInt8Bytes, savingVsInt8Pct: mem.wholeModelSavingVsInt8Pct },
@@ -105,11 +109,13 @@ const bytes = (bits: number) => `${fmt(bits)} bits (${fmt(Math.ceil(bits / 8))} 
 
 export function formatInspect(r: InspectReport): string {
   const resident = r.kind === 'int8';
+  const quantized = r.kind !== 'float32';
   const rows = r.layers.map((l) => [l.name, l.op, `[${l.outputShape.join(',')}]`, fmt(l.params), fmt(l.macs), l.weightBits ? l.format : '', l.weightBits ? fmt(l.weightBits) : '',
-    ...(resident ? [l.residentWeightBytes !== undefined ? fmt(l.residentWeightBytes) : ''] : [])]);
-  const head = ['layer', 'op', 'output', 'params', 'MACs/image', 'weights', 'weight bits', ...(resident ? ['resident B'] : [])];
+    ...(resident ? [l.residentWeightBytes !== undefined ? fmt(l.residentWeightBytes) : ''] : []), ...(quantized ? [l.kernel ?? ''] : [])]);
+  const head = ['layer', 'op', 'output', 'params', 'MACs/image', 'weights', 'weight bits', ...(resident ? ['resident B'] : []), ...(quantized ? ['kernel'] : [])];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((c, i) => (i === 3 || i === 4 || i >= 6 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  const kernelCol = quantized ? head.length - 1 : -1;
+  const line = (row: string[]) => row.map((c, i) => (i !== kernelCol && (i === 3 || i === 4 || i >= 6) ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
   const rt = r.totals.runtimeBytes;
   const io = (v: { name: string; dtype: string; shape: number[] }) => `${v.name} ${v.dtype}[${v.shape.join(',')}]`;
   const t = r.totals, k = t.kernelWeightBits;
