@@ -18,7 +18,7 @@ interface WorkerHandle {
 }
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
-const NODE_WORKERS = 'node:worker_threads'; // a variable: bundlers for the browser leave it alone
+const NODE_WORKERS = 'node:worker_threads', NODE_OS = 'node:os'; // variables: bundlers for the browser leave them alone
 
 async function spawn(init: WorkerInit): Promise<WorkerHandle> {
   if (isNode) {
@@ -46,6 +46,13 @@ async function spawn(init: WorkerInit): Promise<WorkerHandle> {
       w.onerror = (e: ErrorEvent) => onExit(`error: ${e.message}`);
     },
   };
+}
+
+/** Cores of this machine: os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
+export async function defaultThreads(): Promise<number> {
+  if (isNode) return Math.max(1, Math.min(64, ((await import(NODE_OS)) as typeof import('node:os')).availableParallelism()));
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, Math.min(64, n ?? 1));
 }
 
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
@@ -180,9 +187,10 @@ export class ThreadPool {
     return true;
   }
 
-  /** For tests: worker `thread` exits (process.exit in Node) or traps in wasm at its next job. */
+  /** For tests: worker `thread` exits (process.exit in Node), or thread `thread` (0: this one) traps in wasm, at the next job. */
   injectFault(thread: number, kind: 'exit' | 'trap'): void {
-    if (!Number.isInteger(thread) || thread < 1 || thread >= this.threads) throw new Error(`injectFault: thread must be in [1, ${this.threads - 1}]`);
+    const lo = kind === 'trap' ? 0 : 1;
+    if (!Number.isInteger(thread) || thread < lo || thread >= this.threads) throw new Error(`injectFault: thread must be in [${lo}, ${this.threads - 1}]`);
     Atomics.store(this.ctrl, CTRL.FAULT_KIND, kind === 'exit' ? FAULT_EXIT : FAULT_TRAP);
     Atomics.store(this.ctrl, CTRL.FAULT, thread + 1);
   }
