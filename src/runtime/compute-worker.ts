@@ -23,8 +23,33 @@ export const FAULT_EXIT = 1, FAULT_TRAP = 2;
 
 type Fn = (params: number) => void;
 
+/**
+ * A thread's spin budget (iterations before Atomics.wait), adapted per wait: halved when the
+ * wait outlasted it (the other threads are descheduled: an oversubscribed machine, where
+ * spinning steals their time), doubled up to `max` when the wait ended within it.
+ */
+export interface Spin { spin: number; max: number }
+
+/** Spins, then sleeps, until ctrl[i] !== v; false when `stop()` turns true first. */
+export function waitChange(ctrl: Int32Array, i: number, v: number, st: Spin, canWait: boolean, stop: () => boolean): boolean {
+  const limit = st.spin;
+  for (let k = 0; k < limit; k++) {
+    if (Atomics.load(ctrl, i) !== v) {
+      st.spin = Math.min(st.max, 2 * st.spin + 16);
+      return true;
+    }
+    if (stop()) return false;
+  }
+  st.spin = Math.max(16, st.spin >> 1);
+  while (Atomics.load(ctrl, i) === v) {
+    if (stop()) return false;
+    if (canWait) Atomics.wait(ctrl, i, v, 50);
+  }
+  return true;
+}
+
 /** Runs thread `index`'s part of the current job; false when the job was aborted (by this or another thread). */
-export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: readonly Fn[], index: number, spin: number, canWait: boolean): boolean {
+export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: readonly Fn[], index: number, st: Spin, canWait: boolean): boolean {
   const fail = (e: unknown): false => {
     if (Atomics.compareExchange(ctrl, L.ERR_THREAD, -1, index) === -1) {
       const text = new TextEncoder().encode(String((e as Error)?.message ?? e)).subarray(0, L.ERR_MAX);
@@ -44,11 +69,7 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
       Atomics.notify(ctrl, L.GEN);
       return true;
     }
-    for (let i = 0; ; i++) {
-      if (Atomics.load(ctrl, L.GEN) !== g) return true;
-      if (Atomics.load(ctrl, L.ABORT) !== 0) return false;
-      if (i >= spin && canWait) Atomics.wait(ctrl, L.GEN, g, 50);
-    }
+    return waitChange(ctrl, L.GEN, g, st, canWait, () => Atomics.load(ctrl, L.ABORT) !== 0);
   };
   const table = Atomics.load(ctrl, L.JOB) >> 2;
   try {
@@ -88,7 +109,8 @@ export interface WorkerInit {
 
 /** A worker's whole life: instantiate over the shared memory, say ready, run jobs until STOP. */
 export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit: (h: () => void) => void, exitNow: () => void): void {
-  const { module, memory, L, index, spin } = init;
+  const { module, memory, L, index } = init;
+  const st: Spin = { spin: init.spin, max: init.spin };
   const ctrl = new Int32Array(init.ctrl);
   let fns: Fn[];
   try {
@@ -110,13 +132,13 @@ export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit:
   post({ ready: true });
   let mem32 = new Int32Array(memory.buffer);
   for (;;) {
-    for (let i = 0; Atomics.load(ctrl, L.EPOCH) === epoch; i++) if (i >= spin) Atomics.wait(ctrl, L.EPOCH, epoch);
+    waitChange(ctrl, L.EPOCH, epoch, st, true, () => false);
     if (Atomics.load(ctrl, L.STOP) !== 0) return;
     epoch = Atomics.load(ctrl, L.EPOCH);
     if (index < Atomics.load(ctrl, L.PARTICIPANTS)) {
       if (Atomics.load(ctrl, L.FAULT) === index + 1 && Atomics.load(ctrl, L.FAULT_KIND) === 1) exitNow();
       if (mem32.buffer.byteLength !== memory.buffer.byteLength) mem32 = new Int32Array(memory.buffer);
-      runJob(ctrl, L, mem32, fns, index, spin, true);
+      runJob(ctrl, L, mem32, fns, index, st, true);
     }
     Atomics.store(ctrl, L.ACK + index, epoch);
     Atomics.notify(ctrl, L.ACK + index);
@@ -129,5 +151,5 @@ export function workerSource(node: boolean): string {
     ? `const { parentPort, workerData } = require('node:worker_threads');
 workerMain(workerData, (m) => parentPort.postMessage(m), (h) => process.on('exit', h), () => process.exit(3));`
     : `self.onmessage = (e) => { self.onmessage = null; workerMain(e.data, (m) => self.postMessage(m), () => {}, () => { throw new Error('worker exit (test fault)'); }); };`;
-  return `'use strict';\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
+  return `'use strict';\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
 }

@@ -6,7 +6,7 @@
 // flags itself dead in the control block). Workers are unref'd in Node, so they never keep a
 // process alive; dispose() stops and terminates them.
 
-import { CTRL, CTRL_BYTES, FAULT_EXIT, FAULT_TRAP, runJob, workerSource, type WorkerInit } from './compute-worker.js';
+import { CTRL, CTRL_BYTES, FAULT_EXIT, FAULT_TRAP, runJob, workerSource, type Spin, type WorkerInit } from './compute-worker.js';
 
 /** The part of a worker (Node Worker or Web Worker) the pool uses. */
 interface WorkerHandle {
@@ -76,7 +76,7 @@ export interface PoolOptions {
   mainFns: ((params: number) => void)[];
   /** per worker (threads - 1), where its copy of the static data starts */
   staticDeltas: number[];
-  /** barrier spin iterations before Atomics.wait (default 20,000: some tens of microseconds) */
+  /** most barrier spin iterations before Atomics.wait (default 20,000: some tens of microseconds; adapted down under load, compute-worker.ts) */
   spin?: number;
 }
 
@@ -85,6 +85,7 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly workers: WorkerHandle[] = [];
   private readonly spin: number;
+  private readonly mainSpin: Spin;
   private readonly canWait = mayWait();
   private broken: Error | null = null;
   private disposed = false;
@@ -92,6 +93,7 @@ export class ThreadPool {
   private constructor(private readonly o: PoolOptions) {
     this.threads = o.threads;
     this.spin = o.spin ?? 20_000;
+    this.mainSpin = { spin: this.spin, max: this.spin };
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_BYTES));
     this.ctrl[CTRL.ERR_THREAD] = -1;
   }
@@ -150,7 +152,7 @@ export class ThreadPool {
     Atomics.store(c, CTRL.PARTICIPANTS, participants);
     Atomics.add(c, CTRL.EPOCH, 1);
     Atomics.notify(c, CTRL.EPOCH);
-    const ok = runJob(c, CTRL, mem32, this.o.mainFns, 0, this.spin, this.canWait);
+    const ok = runJob(c, CTRL, mem32, this.o.mainFns, 0, this.mainSpin, this.canWait);
     if (ok && Atomics.load(c, CTRL.ABORT) === 0) return;
     this.recover(epoch + 1);
   }
