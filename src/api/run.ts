@@ -91,6 +91,11 @@ export async function dispose(model: Model): Promise<void> {
   await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.dispose?.() : undefined)));
 }
 
+/** The default `threads`: every core where wasm memory can be shared (in a page: when cross-origin isolated), else 1. */
+export async function defaultThreadCount(): Promise<number> {
+  return (await threadsOf({})).threads;
+}
+
 /** Threads run() uses for this model with these options (at most; a small call may use fewer). */
 export async function usesThreads(model: Model, o: EngineOptions = {}): Promise<number> {
   return (await runner(model, o)).threads;
