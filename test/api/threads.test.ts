@@ -15,7 +15,7 @@ let q: dq.QuantizedNet;
 let x: Float32Array;
 
 beforeAll(async () => {
-  const model = dq.loadModel(file('mnist-resnet.onnx'));
+  const model = dq.loadModel(file('mnist-resnet.onnx')) as dq.FloatNet;
   const digits = dq.parseDigits(file('mnist-digits.bin'));
   q = await dq.quantize(await dq.calibrate(model, digits.train.batches(100), { limit: 100 }), { pot: ['/conv3/Conv'] });
   x = digits.test.images.subarray(0, 7 * 784);
