@@ -13,7 +13,7 @@ import { alignUp } from '../engine/heap.js';
 import { KERNELS, type Buffers, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
 import type { QGraph } from '../ir/qgraph.js';
 import { QExecutor, type QExecutorOptions } from './q-executor.js';
-import { splitCall, type Parts } from './split-specs.js';
+import { splitCall, unpackParts, type Parts } from './split-specs.js';
 import { ThreadPool } from './thread-pool.js';
 import { loadSharedEngine, type SharedEngine } from './wasm-loader.js';
 
@@ -40,10 +40,10 @@ const CALLS_PER_PART = 3;
 
 function spans(c: Call): { r: Span[]; w: Span[] } {
   const b = (KERNELS[c.kernel].buffers as (p: P) => Buffers)(c.params);
-  const s = ([f, n]: [string, number]): Span => [c.params[f]!, c.params[f]! + n];
-  const w = b.writes.map(s);
+  const s = (fields: [string, number][]): Span[] => fields.filter(([, n]) => n > 0).map(([f, n]) => [c.params[f]!, c.params[f]! + n]);
+  const w = s(b.writes);
   if (b.scratch > 0) w.push([c.params.scratch!, c.params.scratch! + b.scratch]);
-  return { r: b.reads.map(s), w };
+  return { r: s(b.reads), w };
 }
 
 const overlaps = (a: Span[], b: Span[]) => a.some(([x0, x1]) => b.some(([y0, y1]) => x0 < y1 && y0 < x1));
@@ -66,6 +66,8 @@ export class ParallelQExecutor extends QExecutor {
   private pool: ThreadPool | null = null;
   private readonly threadScratch: { scratch: number; unpacked: number }[] = [];
   private readonly staticDeltas: number[] = [];
+  /** two regions of unpacked int16 weights, alternating by layer: a layer's share-wise unpack overlaps the layer before (split-specs.ts unpackParts) */
+  private readonly unpackBuffers: number[] = [];
   private readonly paramsArea: number;
   private readonly table: number;
   private readonly maxCalls: number;
@@ -85,9 +87,10 @@ export class ParallelQExecutor extends QExecutor {
       this.threadScratch[t] = { scratch, unpacked: scratch + this.plan.unpackOffset };
       this.staticDeltas.push(e.alloc(shared.heapBase)); // this worker's copy of [0, heapBase)
     }
-    this.maxCalls = this.calls.length * (T * CALLS_PER_PART + 1);
+    if (T > 1) for (let i = 0; i < 2; i++) this.unpackBuffers.push(e.alloc(this.plan.scratchBytes - this.plan.unpackOffset));
+    this.maxCalls = 2 * this.calls.length * (T * CALLS_PER_PART + 1);
     this.paramsArea = e.alloc(this.maxCalls * PARAMS_STRIDE);
-    this.table = e.alloc(4 * (1 + 2 * this.calls.length * T * 2 + 2 * this.maxCalls));
+    this.table = e.alloc(4 * (1 + 2 * 2 * this.calls.length * T + 2 * this.maxCalls));
     const u8 = new Uint8Array(shared.memory.buffer); // after the last alloc: memory no longer grows
     for (const d of this.staticDeltas) u8.copyWithin(d, 0, shared.heapBase);
     this.macsPerImage = this.plan.steps.reduce((s, st) => s + (st.node.op === 'conv' ? st.node.weights.length * st.node.geometry.oh * st.node.geometry.ow : st.node.op === 'gemm' ? st.node.weights.length : 0), 0);
@@ -147,10 +150,11 @@ export class ParallelQExecutor extends QExecutor {
     await p?.dispose();
   }
 
-  private forThread(p: P, t: number): P {
+  /** `p` with thread t's scratch (and unpack region, unless `shared`: a share of a layer's unpack, written where every thread reads it). */
+  private forThread(p: P, t: number, shared = false): P {
     if (t === 0 || !('scratch' in p)) return p;
     const q: P = { ...p, scratch: this.threadScratch[t]!.scratch };
-    if ('unpacked' in p && p.codeBits !== 0) q.unpacked = this.threadScratch[t]!.unpacked;
+    if ('unpacked' in p && p.codeBits !== 0 && !shared) q.unpacked = this.threadScratch[t]!.unpacked;
     return q;
   }
 
@@ -163,13 +167,25 @@ export class ParallelQExecutor extends QExecutor {
       cur = null;
       acc = [];
     };
+    let unpacks = 0;
+    const steps: { kernel: KernelName; base: P; parts?: Parts }[] = [];
     for (const c of this.calls) {
       const base = { ...(c.params as P), [c.batchField]: n * c.perImage };
-      let { parts, split } = splitCall(c.kernel, base, k);
-      const calls = (parts: Parts) => parts.map((ps, t) => ps.map((p) => ({ kernel: c.kernel, params: this.forThread(p, t) })));
+      // batches of at least k images split by image: unpacking the whole layer per thread costs less than the barriers
+      const u = n < k ? unpackParts(c.kernel, base, k, this.unpackBuffers[unpacks % 2] ?? 0) : null;
+      if (u === null) steps.push({ kernel: c.kernel, base });
+      else {
+        unpacks++;
+        steps.push({ kernel: c.kernel, base: u.conv, parts: u.unpack }, { kernel: c.kernel, base: u.conv });
+      }
+    }
+    for (const c of steps) {
+      const base = c.base;
+      let { parts, split } = c.parts ? { parts: c.parts, split: true } : splitCall(c.kernel, base, k);
+      const calls = (parts: Parts) => parts.map((ps, t) => ps.map((p) => ({ kernel: c.kernel, params: this.forThread(p, t, c.parts !== undefined) })));
       let mine = calls(parts);
       let sp = mine.map((cs) => ({ r: cs.flatMap((x) => spans(x).r), w: cs.flatMap((x) => spans(x).w) }));
-      if (split && conflicts(sp, sp)) {
+      if (split && !c.parts && conflicts(sp, sp)) {
         ({ parts, split } = splitCall(c.kernel, base, 1)); // parts that touch each other: run whole
         mine = calls(parts);
         sp = mine.map((cs) => ({ r: cs.flatMap((x) => spans(x).r), w: cs.flatMap((x) => spans(x).w) }));

@@ -6,7 +6,8 @@
 // between two barriers: the safe default. A kernel with an entry must keep its temporaries in
 // `scratch` or behind threadLocal() (assembly/thread-local.ts), never in shared static memory.
 
-import type { KernelName } from '../engine/kernel-specs.js';
+import { ABI_CONSTANTS } from '../engine/abi.js';
+import { potCodeBlockBytes, qc8wBlockBytes, type KernelName } from '../engine/kernel-specs.js';
 import { potwConvLayout } from '../plan/pack-potw.js';
 
 type P = Record<string, number>;
@@ -100,6 +101,22 @@ export const SPLITS: Partial<Record<KernelName, Splitter>> = {
   'x8-strided-copy': byImage('n', (p) => [['input', p.inSize!], ['output', p.outSize!]]),
   'x8-to-nchw': byImage('n', (p) => [['input', p.pixels! * p.c!], ['output', p.pixels! * p.c!]]),
 };
+
+/**
+ * A qc8w conv that unpacks its weights per call (codeBits 4, 5: PoT codes; 8: int8 sign-extended)
+ * would have every thread unpack all of them. Instead: threads unpack a share of the blocks each
+ * into `into` (the conv kernel with oh = 0 only unpacks), then the conv reads the int16 blocks
+ * there (codeBits 0, wBytes 2: the layout the kernel unpacks to). Null for other calls.
+ */
+export function unpackParts(kernel: KernelName, p: P, threads: number, into: number): { unpack: Parts; conv: P } | null {
+  if (kernel !== 'qs8-qc8w-conv2d' || p.codeBits === 0 || threads < 2) return null;
+  const blocks = p.group! * Math.ceil(p.m! / p.group! / ABI_CONSTANTS.QS8_GEMM_NR);
+  const from = potCodeBlockBytes(p.kPad!, p.codeBits!), to = qc8wBlockBytes(p.kPad!, 2);
+  const unpack = ranges(blocks, threads).map(([a, b]) => (b > a ? [{
+    ...p, group: 1, m: (b - a) * ABI_CONSTANTS.QS8_GEMM_NR, h: 0, oh: 0, packed: p.packed! + a * from, unpacked: into + a * to,
+  }] : []));
+  return { unpack, conv: { ...p, codeBits: 0, wBytes: 2, packed: into, unpacked: 0 } };
+}
 
 /** Each thread's calls for one bound call: split where the kernel has an entry, else whole on thread 0. */
 export function splitCall(kernel: KernelName, p: P, threads: number): { parts: Parts; split: boolean } {
