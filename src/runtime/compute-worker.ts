@@ -145,11 +145,15 @@ export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit:
   }
 }
 
-/** The source of a worker: these functions and a start for Node's worker_threads (eval) or a browser Worker. */
+/**
+ * The source of a worker: these functions and a start for Node's worker_threads (eval) or a
+ * browser Worker. A minifier renames them: the start calls workerMain by its name at run time.
+ */
 export function workerSource(node: boolean): string {
+  const main = workerMain.name;
   const start = node
     ? `const { parentPort, workerData } = require('node:worker_threads');
-workerMain(workerData, (m) => parentPort.postMessage(m), (h) => process.on('exit', h), () => process.exit(3));`
-    : `self.onmessage = (e) => { self.onmessage = null; workerMain(e.data, (m) => self.postMessage(m), () => {}, () => { throw new Error('worker exit (test fault)'); }); };`;
+${main}(workerData, (m) => parentPort.postMessage(m), (h) => process.on('exit', h), () => process.exit(3));`
+    : `self.onmessage = (e) => { self.onmessage = null; ${main}(e.data, (m) => self.postMessage(m), () => {}, () => { throw new Error('worker exit (test fault)'); }); };`;
   return `'use strict';\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
 }
