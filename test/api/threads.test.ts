@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as dq from '../../src/index.js';
 import { REPO_ROOT } from '../helpers/onnx-builder.js';
-import { requireBuiltCli } from '../helpers/cli.js';
+import { cli, failureWithCode, requireBuiltCli } from '../helpers/cli.js';
 import { spawnAsync } from '../helpers/spawn.js';
 
 const file = (name: string) => new Uint8Array(readFileSync(join(REPO_ROOT, 'models', name)));
@@ -55,4 +55,21 @@ console.log('threads', await dq.usesThreads(m, { threads: 2 }), 'logits', logits
     expect(r.out.trim()).toBe('threads 2 logits 30');
     expect(r.code).toBe(0);
   }, 90_000);
+
+  it('doubleq eval --threads: the same correct count for 1 and 2 threads; a bad count is a usage error', async () => {
+    requireBuiltCli();
+    const dir = mkdtempSync(join(tmpdir(), 'dq-threads-cli-'));
+    writeFileSync(join(dir, 'm.dq'), dq.saveModel(q));
+    const run = async (t: string) => {
+      const r = await cli('eval', join(dir, 'm.dq'), '--data', 'test', '--format', 'mnist', '--limit', '300', '--threads', t, '--json');
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as { correct: number; total: number; threads: number };
+    };
+    const [one, two] = [await run('1'), await run('2')];
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(two.total).toBe(300);
+    expect(two.correct).toBe(one.correct);
+    expect(await failureWithCode('eval', join(dir, 'm.dq'), '--data', 'test', '--format', 'mnist', '--threads', '0')).toEqual({ code: 2, line: 'doubleq: --threads must be at least 1, got 0' });
+  }, 120_000);
 });
