@@ -13,7 +13,7 @@
 export const CTRL = {
   EPOCH: 0, GEN: 1, ARRIVE: 2, ABORT: 3, STOP: 4, PARTICIPANTS: 5, JOB: 6, ERR_THREAD: 7, ERR_LEN: 8, FAULT: 9, FAULT_KIND: 10,
   /** ACK[t]: the last epoch thread t finished; DEAD[t]: 1 once worker t has exited */
-  ACK: 16, DEAD: 80, WORDS: 144, ERR_TEXT: 576, ERR_MAX: 448,
+  ACK: 16, DEAD: 80, ERR_TEXT: 576, ERR_MAX: 448,
 } as const;
 export type CtrlLayout = typeof CTRL;
 /** Bytes of the control block. */
@@ -111,6 +111,7 @@ export interface WorkerInit {
 export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit: (h: () => void) => void, exitNow: () => void): void {
   const { module, memory, L, index } = init;
   const st: Spin = { spin: init.spin, max: init.spin };
+  const between: Spin = { spin: init.spin, max: init.spin }; // waits between jobs adapt on their own
   const ctrl = new Int32Array(init.ctrl);
   let fns: Fn[];
   try {
@@ -132,7 +133,7 @@ export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit:
   post({ ready: true });
   let mem32 = new Int32Array(memory.buffer);
   for (;;) {
-    waitChange(ctrl, L.EPOCH, epoch, st, true, () => false);
+    waitChange(ctrl, L.EPOCH, epoch, between, true, () => false);
     if (Atomics.load(ctrl, L.STOP) !== 0) return;
     epoch = Atomics.load(ctrl, L.EPOCH);
     if (index < Atomics.load(ctrl, L.PARTICIPANTS)) {
