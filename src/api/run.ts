@@ -64,22 +64,17 @@ async function makeRunner(m: Model, o: EngineOptions): Promise<Runner> {
     const ex = await ParallelQExecutor.create(m.q, MAX_BATCH, { threads: t.threads, simd: o.simd, minMacsPerThread: t.auto ? MIN_MACS_PER_THREAD : 0 });
     return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: ex.simd, threads: ex.threads, dispose: () => ex.dispose() };
   }
-  let r: Runner;
-  {
-    const engine = await loadEngine({ simd: o.simd });
-    if (m.kind === 'quantized') {
-      const ex = new QExecutor(m.q, engine, MAX_BATCH);
-      r = { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd, threads: 1 };
-    } else {
-      const c: Classifier = floatClassifier(m.float, engine);
-      const fixed = m.float.fixedBatch;
-      r = { run: (x, n) => {
-        if (fixed !== undefined && n !== fixed) throw new ModelError(`the model has a fixed batch of ${fixed}, got ${n} images`);
-        return c.run(x, n).slice();
-      }, simd: engine.simd, threads: 1 };
-    }
+  const engine = await loadEngine({ simd: o.simd });
+  if (m.kind === 'quantized') {
+    const ex = new QExecutor(m.q, engine, MAX_BATCH);
+    return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd, threads: 1 };
   }
-  return r;
+  const c: Classifier = floatClassifier(m.float, engine);
+  const fixed = m.float.fixedBatch;
+  return { run: (x, n) => {
+    if (fixed !== undefined && n !== fixed) throw new ModelError(`the model has a fixed batch of ${fixed}, got ${n} images`);
+    return c.run(x, n).slice();
+  }, simd: engine.simd, threads: 1 };
 }
 
 /** Stops the worker threads run() started for this model (they never keep a process alive; this frees them now). */
