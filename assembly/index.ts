@@ -36,6 +36,8 @@ import { x8_to_nchw__wasmsimd } from "./kernels/x8-to-nchw/wasmsimd";
 
 // Every ABI constant, struct size and field offset (generated; the host checks them at load).
 export * from "./abi-exports";
+// Threads builds: where this instance's static temporaries live (assembly/thread-local.ts).
+export { set_static_delta } from "./thread-local";
 
 /** First byte the host may use: everything below belongs to static data. */
 export const HEAP_BASE: usize = __heap_base;

@@ -1,6 +1,7 @@
 // Builds the browser page with esbuild into build/web/ (page, worker, the default model and the
 // digits) and, with --serve, serves it on http://127.0.0.1:<port>/ (default 8080; --port N,
-// 0 = any free port; the chosen URL is printed on stdout).
+// 0 = any free port; the chosen URL is printed on stdout). It sends the COOP / COEP headers that
+// make the page cross-origin isolated: shared wasm memory, so inference runs on several threads.
 //   node web/build.mjs [--serve] [--port N]      (npm run demo:web = build + serve)
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -24,13 +25,16 @@ export async function buildWeb() {
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json', '.onnx': 'application/octet-stream', '.bin': 'application/octet-stream' };
 
+/** Cross-origin isolation (crossOriginIsolated, SharedArrayBuffer): src/runtime/thread-pool.ts runs inference on Web Workers only then. */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 export function serve(port = 8080) {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '') || 'index.html';
     try {
       if (path.includes('..')) throw new Error('outside');
       const body = readFileSync(join(out, path));
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...ISOLATION });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

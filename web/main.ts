@@ -102,7 +102,7 @@ async function classify(images: Float32Array, into: HTMLElement, timing: HTMLEle
     fig.insertAdjacentHTML('beforeend', `<figcaption class="${ok}" data-pred="${r.selected[i]}">${r.selected[i]}<small>${labels ? ` (label ${labels[i]})` : ''}<br>f ${r.float[i]} · 8b ${r.int8[i]}</small></figcaption>`);
     into.appendChild(fig);
   }
-  timing.textContent = `time per image: float ${r.msPerImage.float.toFixed(3)} ms, 8-bit ${r.msPerImage.int8.toFixed(3)} ms, selected ${r.msPerImage.selected.toFixed(3)} ms (batch of ${n}, wasm in the worker; mean of repeated runs)`;
+  timing.textContent = `time per image: float ${r.msPerImage.float.toFixed(3)} ms, 8-bit ${r.msPerImage.int8.toFixed(3)} ms, selected ${r.msPerImage.selected.toFixed(3)} ms (batch of ${n}, wasm in the worker, ${state.loaded?.threads.note ?? '1 thread'}; mean of repeated runs)`;
 }
 
 async function selectBudget(b: number): Promise<void> {

@@ -19,6 +19,8 @@ export interface Loaded {
   classes: number;
   layers: LayerRow[];
   memory: MemoryTable;
+  /** threads of one inference, and why not more when the page is not cross-origin isolated */
+  threads: { count: number; note: string };
   /** why this model cannot be calibrated here (no data of its input shape), if so */
   noData?: string;
   samples?: { images: Float32Array; labels: number[] };
@@ -55,6 +57,9 @@ export interface Inferred {
 
 export interface SelfTest {
   simd: boolean;
+  /** threads run() used for the model, and whether the page was cross-origin isolated */
+  threads: number;
+  isolated: boolean;
   /** the selected model's logits on the first `count` test digits, as bytes, per build */
   simdBytes?: number[];
   scalarBytes: number[];

@@ -20,6 +20,15 @@ async function fetchBytes(name: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
+let threads: Loaded['threads'] | undefined;
+const isolated = () => (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+
+/** Threads the library uses here: Web Workers over shared memory when the page is cross-origin isolated, else one. */
+async function threadsInfo(): Promise<Loaded['threads']> {
+  const count = await dq.defaultThreadCount();
+  return { count, note: isolated() ? `${count} thread${count > 1 ? 's' : ''} (Web Workers over shared wasm memory)` : '1 thread: the page is not cross-origin isolated (the server sends no COOP/COEP headers), so wasm memory cannot be shared with workers' };
+}
+
 const accuracy = (a: dq.Accuracy) => ({ correct: a.correct, total: a.total, top1: a.top1 });
 
 async function load(bytes: ArrayBuffer | undefined, name = 'mnist-resnet.onnx'): Promise<Loaded> {
@@ -30,9 +39,10 @@ async function load(bytes: ArrayBuffer | undefined, name = 'mnist-resnet.onnx'):
   cal = int8 = selected = undefined;
   digits ??= dq.parseDigits(await fetchBytes('mnist-digits.bin'));
   const memory = await dq.inspect(m);
+  threads ??= await threadsInfo();
   const fits = m.inputShape.join('x') === digits.test.shape.join('x');
   return {
-    name, fileBytes: b.length, inputShape: [...m.inputShape], classes: m.classes,
+    name, fileBytes: b.length, inputShape: [...m.inputShape], classes: m.classes, threads,
     layers: memory.layers.map((l) => ({ name: l.name, op: l.op, weights: l.weights })), memory,
     ...(fits ? { samples: { images: digits.test.images.slice(0, 12 * 784), labels: [...digits.test.labels.subarray(0, 12)] } }
       : { noData: `the page has MNIST digits (1x28x28); this model takes ${m.inputShape.join('x')} images` }),
@@ -91,7 +101,7 @@ async function selftest(count: number): Promise<SelfTest> {
   const again = dq.loadModel(dq.saveModel(selected)); // fresh executors
   const simd = await dq.usesSimd(again);
   const bytes = async (o: dq.EngineOptions) => [...new Uint8Array((await dq.run(again, x, o)).buffer)];
-  return { simd, simdBytes: simd ? await bytes({ simd: true }) : undefined, scalarBytes: await bytes({ simd: false }), dq: [...dq.saveModel(selected)], budget };
+  return { simd, threads: await dq.usesThreads(again), isolated: isolated(), simdBytes: simd ? await bytes({ simd: true }) : undefined, scalarBytes: await bytes({ simd: false }), dq: [...dq.saveModel(selected)], budget };
 }
 
 self.onmessage = async (e: MessageEvent<Request & { id: number }>) => {

@@ -5,8 +5,10 @@ import { DataError } from '../data/dataset.js';
 import { argmaxRow, floatClassifier, type Classifier } from '../eval/evaluate.js';
 import { ModelError } from '../ir/errors.js';
 import { shapeStr } from '../ir/tensor.js';
+import { ParallelQExecutor } from '../runtime/parallel-executor.js';
 import { QExecutor } from '../runtime/q-executor.js';
-import { loadEngine } from '../runtime/wasm-loader.js';
+import { defaultThreads } from '../runtime/thread-pool.js';
+import { isSharedMemorySupported, loadEngine } from '../runtime/wasm-loader.js';
 import { batchCount, checkSource, type ImageSource } from './data.js';
 import type { Model } from './model.js';
 import { checkAbort, yieldNow, type CallOptions } from './progress.js';
@@ -14,36 +16,84 @@ import { checkAbort, yieldNow, type CallOptions } from './progress.js';
 export interface EngineOptions {
   /** true: the SIMD wasm build (an error where unsupported); false: the scalar build; default: SIMD when supported */
   simd?: boolean;
+  /**
+   * Quantized models: threads of one inference, the calling one included (1: no workers, the
+   * one-thread path). Default: every core where wasm memory can be shared (in a page: when
+   * cross-origin isolated; elsewhere 1), used only as far as a call has work for them (about
+   * 2 M MACs per thread). Same output bytes for every count. Float models run on one thread.
+   */
+  threads?: number;
 }
+
+/** MACs per thread below which the default thread count uses fewer threads for a call. */
+export const MIN_MACS_PER_THREAD = 2_000_000;
 
 /** Largest batch handed to a kernel call at once. */
 export const MAX_BATCH = 100;
 
-type Runner = { run(images: Float32Array, n: number): Float32Array; simd: boolean };
-const runners = new WeakMap<Model, Map<string, Runner>>();
+type Runner = { run(images: Float32Array, n: number): Float32Array; simd: boolean; threads: number; dispose?: () => Promise<void> };
+const runners = new WeakMap<Model, Map<string, Promise<Runner>>>();
 
-/** One executor per model and build, on its own engine (kept while the model is alive). */
-async function runner(m: Model, o: EngineOptions): Promise<Runner> {
+/** The thread count asked for (checked), or the default where shared memory is available. */
+async function threadsOf(o: EngineOptions): Promise<{ threads: number; auto: boolean }> {
+  if (o.threads !== undefined) {
+    if (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64) throw new RangeError(`threads must be an integer in [1, 64], got ${o.threads}`);
+    if (o.threads > 1 && !isSharedMemorySupported()) throw new RangeError(`threads: ${o.threads} needs shared WebAssembly memory, which this runtime lacks (in a page: cross-origin isolation); use threads: 1`);
+    return { threads: o.threads, auto: false };
+  }
+  return { threads: isSharedMemorySupported() ? await defaultThreads() : 1, auto: true };
+}
+
+/** One executor per model, build and thread count, on its own engine (kept while the model is alive, until dispose()). */
+function runner(m: Model, o: EngineOptions): Promise<Runner> {
   let byKey = runners.get(m);
   if (!byKey) runners.set(m, (byKey = new Map()));
-  const key = String(o.simd);
+  const key = `${o.simd} ${o.threads}`;
   let r = byKey.get(key);
   if (!r) {
-    const engine = await loadEngine({ simd: o.simd });
-    if (m.kind === 'quantized') {
-      const ex = new QExecutor(m.q, engine, MAX_BATCH);
-      r = { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd };
-    } else {
-      const c: Classifier = floatClassifier(m.float, engine);
-      const fixed = m.float.fixedBatch;
-      r = { run: (x, n) => {
-        if (fixed !== undefined && n !== fixed) throw new ModelError(`the model has a fixed batch of ${fixed}, got ${n} images`);
-        return c.run(x, n).slice();
-      }, simd: engine.simd };
-    }
+    r = makeRunner(m, o);
     byKey.set(key, r);
+    r.catch(() => byKey.delete(key));
   }
   return r;
+}
+
+async function makeRunner(m: Model, o: EngineOptions): Promise<Runner> {
+  const t = await threadsOf(o);
+  if (m.kind === 'quantized' && t.threads > 1) {
+    const ex = await ParallelQExecutor.create(m.q, MAX_BATCH, { threads: t.threads, simd: o.simd, minMacsPerThread: t.auto ? MIN_MACS_PER_THREAD : 0 });
+    return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: ex.simd, threads: ex.threads, dispose: () => ex.dispose() };
+  }
+  const engine = await loadEngine({ simd: o.simd });
+  if (m.kind === 'quantized') {
+    const ex = new QExecutor(m.q, engine, MAX_BATCH);
+    return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd, threads: 1 };
+  }
+  const c: Classifier = floatClassifier(m.float, engine);
+  const fixed = m.float.fixedBatch;
+  return { run: (x, n) => {
+    if (fixed !== undefined && n !== fixed) throw new ModelError(`the model has a fixed batch of ${fixed}, got ${n} images`);
+    return c.run(x, n).slice();
+  }, simd: engine.simd, threads: 1 };
+}
+
+/** Stops the worker threads run() started for this model (they never keep a process alive; this frees them now). */
+export async function dispose(model: Model): Promise<void> {
+  const byKey = runners.get(model);
+  runners.delete(model);
+  if (!byKey) return;
+  const all = await Promise.allSettled(byKey.values());
+  await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.dispose?.() : undefined)));
+}
+
+/** The default `threads`: every core where wasm memory can be shared (in a page: when cross-origin isolated), else 1. */
+export async function defaultThreadCount(): Promise<number> {
+  return (await threadsOf({})).threads;
+}
+
+/** Threads run() uses for this model with these options (at most; a small call may use fewer). */
+export async function usesThreads(model: Model, o: EngineOptions = {}): Promise<number> {
+  return (await runner(model, o)).threads;
 }
 
 const per = (m: Model) => m.inputShape.reduce((p, d) => p * d, 1);

@@ -32,7 +32,8 @@ export class Engine {
     const exports = instance.exports as Record<string, unknown>;
     const memory = exports.memory as WasmMemory | undefined;
     const heapBase = exports.HEAP_BASE as { value?: number } | undefined;
-    if (!(memory?.buffer instanceof ArrayBuffer) || typeof heapBase?.value !== 'number') throw new Error('Engine: the wasm instance lacks the doubleq kernel exports');
+    const shared = typeof SharedArrayBuffer === 'function' && memory?.buffer instanceof SharedArrayBuffer; // threads builds
+    if (!(memory?.buffer instanceof ArrayBuffer || shared) || typeof heapBase?.value !== 'number') throw new Error('Engine: the wasm instance lacks the doubleq kernel exports');
     for (const spec of Object.values(KERNELS)) {
       const fn = exports[spec.fn];
       if (typeof fn !== 'function') throw new Error(`Engine: the wasm instance lacks the kernel export ${spec.fn}`);
@@ -109,6 +110,13 @@ export class Engine {
    * scratch overlap no other buffer (elementwise kernels: or equal an input exactly).
    */
   run<K extends KernelName>(kernel: K, p: KernelParams<K>): void {
+    this.check(kernel, p);
+    writeParams(this.i32(), this.params, KERNELS[kernel].struct, p);
+    this.fns.get(KERNELS[kernel].fn)!(this.params);
+  }
+
+  /** The checks of run() without the call (src/runtime/parallel-executor.ts checks each thread's part once). */
+  check<K extends KernelName>(kernel: K, p: KernelParams<K>): void {
     const spec = KERNELS[kernel];
     const op = kernel;
     const v = p as Record<string, number>;
@@ -137,8 +145,17 @@ export class Engine {
         if (x < y + wBytes && y < x + rBytes) throw new Error(`${op}: ${w} [${y}, ${y + wBytes}) overlaps ${r} [${x}, ${x + rBytes})${b.inPlace ? ' (only exact in-place is allowed)' : ''}`);
       }
     }
-    writeParams(this.i32(), this.params, spec.struct, p);
-    this.fns.get(spec.fn)!(this.params);
+  }
+
+  /** Writes the params struct of `kernel` at `ptr` (a region from alloc()) for a later call through kernelFn(). */
+  writeParamsAt<K extends KernelName>(kernel: K, p: KernelParams<K>, ptr: number): void {
+    this.checkRange('writeParamsAt', 'params', ptr, MAX_PARAMS_BYTES, 0);
+    writeParams(this.i32(), ptr, KERNELS[kernel].struct, p);
+  }
+
+  /** The raw export of `kernel`: call it with a params pointer written by writeParamsAt() (no checks). */
+  kernelFn(kernel: KernelName): KernelFn {
+    return this.fns.get(KERNELS[kernel].fn)!;
   }
 
   /**

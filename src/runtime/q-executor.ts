@@ -25,13 +25,13 @@ export class QExecutor {
   readonly plan: Plan;
   /** wasm memory this executor allocated (equal to the memory report's runtimeBytes) */
   readonly footprint: RuntimeBytes;
-  private readonly arena: number;
-  private readonly calls: BoundCall[];
+  protected readonly arena: number;
+  protected readonly calls: BoundCall[];
   private readonly outputs: Float32Array[];
   /** output views per batch size, made once so run() allocates nothing in steady state */
   private readonly views = new Map<number, Float32Array[]>();
 
-  constructor(readonly q: QGraph, private readonly engine: Engine, readonly maxBatch = 1, opts: QExecutorOptions = {}) {
+  constructor(readonly q: QGraph, protected readonly engine: Engine, readonly maxBatch = 1, opts: QExecutorOptions = {}) {
     this.plan = plan(q, maxBatch, opts);
     this.footprint = runtimeBytes(this.plan);
     const weights = engine.alloc(this.plan.weights.length);
@@ -101,7 +101,7 @@ export class QExecutor {
     quantizeInput(x, n, this.q.input.shape, this.q.input.q, this.engine.i8View(this.arena + this.plan.input, n * inPer));
   }
 
-  private checkBatch(n: number): void {
+  protected checkBatch(n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > this.maxBatch) throw new Error(`batch ${n} is outside 1..${this.maxBatch} planned for`);
   }
 

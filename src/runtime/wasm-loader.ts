@@ -5,7 +5,7 @@
 // see: onnxruntime js/web/lib/wasm/wasm-factory.ts (isSimdSupported), as-sha256 src/wasm.ts (newInstance)
 import { instantiate } from "@assemblyscript/loader";
 import { Engine } from "../engine/engine.js";
-import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-binaries.js";
+import { SCALAR_MT_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_MT_WASM_BASE64, SIMD_WASM_BASE64 } from "./wasm-binaries.js";
 
 export interface LoadEngineOptions {
   /** true: SIMD build (throws when unsupported); false: scalar build; default: SIMD when supported. */
@@ -69,4 +69,41 @@ export async function loadEngine(opts: LoadEngineOptions = {}): Promise<Engine> 
   const bytes = simd ? simdBytes : decodeBase64(SCALAR_WASM_BASE64);
   const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
   return new Engine({ exports }, simd);
+}
+
+/** Pages the threads builds declare as their shared memory's maximum (asconfig.json maximumMemory: 2 GiB). */
+export const SHARED_MAX_PAGES = 32768;
+
+export interface SharedEngine {
+  engine: Engine;
+  /** the compiled threads build, to instantiate once per worker over `memory` */
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** first byte after the module's static data (each worker copies [0, heapBase)) */
+  heapBase: number;
+}
+
+/** True when this runtime can share wasm memory between threads (SharedArrayBuffer; in a page: cross-origin isolation). */
+export function isSharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/** The threads build (scalar-mt / simd-mt) over a new shared memory: the main thread's engine (src/runtime/parallel-executor.ts). */
+export async function loadSharedEngine(opts: LoadEngineOptions = {}): Promise<SharedEngine> {
+  const simdSupported = isSimdSupported();
+  if (opts.simd === true && !simdSupported) {
+    throw new Error("loadEngine: WebAssembly SIMD128 is not supported by this runtime; use { simd: false }");
+  }
+  if (!isSharedMemorySupported()) throw new Error("loadSharedEngine: this runtime has no shared WebAssembly memory (SharedArrayBuffer; in a page it needs cross-origin isolation)");
+  const simd = opts.simd ?? simdSupported;
+  const module = await WebAssembly.compile(decodeBase64(simd ? SIMD_MT_WASM_BASE64 : SCALAR_MT_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const heapBase = (instance.exports.HEAP_BASE as { value: number }).value;
+  return { engine: new Engine({ exports: { ...instance.exports, memory } }, simd), module, memory, heapBase };
 }

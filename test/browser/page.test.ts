@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,8 +82,10 @@ describe('browser page', () => {
   });
 
   it('the same model and output bytes as Node, on both the SIMD and the scalar build', async () => {
-    const t = await page.evaluate((n) => (window as unknown as { doubleq: { selftest(n: number): Promise<{ simd: boolean; simdBytes?: number[]; scalarBytes: number[]; dq: number[]; budget: number }> } }).doubleq.selftest(n), N);
+    const t = await page.evaluate((n) => (window as unknown as { doubleq: { selftest(n: number): Promise<{ simd: boolean; threads: number; isolated: boolean; simdBytes?: number[]; scalarBytes: number[]; dq: number[]; budget: number }> } }).doubleq.selftest(n), N);
     expect(t.budget).toBe(BUDGET);
+    expect(t.isolated).toBe(true); // web/build.mjs sends COOP / COEP: the page may share wasm memory
+    expect(t.threads).toBe(Math.min(64, availableParallelism())); // Web Workers, one per core
     expect(t.simd).toBe(true); // Chromium has wasm SIMD
     const bytes = new Uint8Array(t.dq);
     // Node, from scratch: the same calibration and selection give the same file

@@ -1,12 +1,14 @@
 import { Qs8GavgpoolParams } from "../../abi";
 import { requantize } from "../../requant";
+import { threadLocal } from "../../thread-local";
 
 // qs8_gavgpool__scalar with 16 channels per step: each pixel's 16 bytes are widened to four
 // i32x4 sums; sum (x - zx) = sum x - pixels * zx (exact in i32, wrapping or not). The
 // per-tensor requantization of the c results is scalar (c values per image, not worth a vector).
-const TMP = memory.data(64, 16);
+const TMP_STATIC = memory.data(64, 16);
 
 export function qs8_gavgpool__wasmsimd(p: Qs8GavgpoolParams): void {
+  const TMP = threadLocal(TMP_STATIC);
   const c = p.c;
   const bias = -p.pixels * p.zx;
   const stride = <usize>c;

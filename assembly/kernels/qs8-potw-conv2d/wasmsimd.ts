@@ -1,5 +1,6 @@
 import { Qs8PotwConv2dParams, POTW_KR, POTW_PANEL_PIXELS, POTW_PANEL_ROW_BYTES } from "../../abi";
 import { qs8_potw_load_pair__wasmsimd, qs8_potw_panel__wasmsimd, qs8_potw_transpose8x8__wasmsimd } from "../qs8-potw-gemm/wasmsimd";
+import { threadLocal } from "../../thread-local";
 
 // QConv with power-of-two weights, int8 NHWC, SIMD128, shift-add (route 3 of docs/method.md):
 // per image, copy the input into a zx-padded copy (hp x wp x c, in scratch after the panel), so
@@ -45,9 +46,10 @@ import { qs8_potw_load_pair__wasmsimd, qs8_potw_panel__wasmsimd, qs8_potw_transp
 // and per-layer generated code with immediate shifts (docs/method.md: ~48 GMAC/s microbench).
 
 /** Byte addresses of the 8 pixels of the current chunk (scratch of this kernel, not shared). */
-const BASES = memory.data(POTW_KR * 4, 16);
+const BASES_STATIC = memory.data(POTW_KR * 4, 16);
 
 export function qs8_potw_conv2d_minmax__wasmsimd(p: Qs8PotwConv2dParams): void {
+  const BASES = threadLocal(BASES_STATIC);
   const cg = p.c / p.group;
   const mg = p.m / p.group;
   const c = p.c, ow = p.ow;

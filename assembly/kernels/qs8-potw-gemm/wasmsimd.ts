@@ -2,6 +2,7 @@ import {
   Qs8PotwGemmParams, POTW_CHANNEL_HEADER_BYTES, POTW_KR, POTW_PANEL_PIXELS, POTW_PANEL_ROW_BYTES,
 } from "../../abi";
 import { requantize } from "../../requant";
+import { threadLocal } from "../../thread-local";
 
 // qs8 x potw (power-of-two weights), SIMD128, shift-add: route 3 of docs/method.md ("bucket by
 // exponent"), vectorised across POTW_PANEL_PIXELS = 32 output pixels (4 x i16x8 lanes).
@@ -23,11 +24,11 @@ import { requantize } from "../../requant";
 // assembly/kernels/qs8-potw-conv2d/wasmsimd.ts.
 
 const SIMD_MIN_SHIFT: i32 = 32;
-const TMP = memory.data(POTW_PANEL_PIXELS * 4, 16);
+const TMP_STATIC = memory.data(POTW_PANEL_PIXELS * 4, 16);
 /** Output channels transposed together (16 x 16 bytes) before they are stored. */
 const STAGE_CHANNELS: i32 = 16;
 /** The int8 outputs of STAGE_CHANNELS channels x 32 pixels (channel ch at + 32 * ch). */
-const STAGE = memory.data(STAGE_CHANNELS * POTW_PANEL_PIXELS, 16);
+const STAGE_STATIC = memory.data(STAGE_CHANNELS * POTW_PANEL_PIXELS, 16);
 
 // zy + floor((a * mult + 2^(shift-1)) / 2^shift) for shift >= 32, as floor(floor(v / 2^32) /
 // 2^(shift-32)): the high halves of the i64 lanes (a shuffle), then one i32x4.shr_s by
@@ -131,6 +132,8 @@ export function qs8_potw_panel__wasmsimd(
   panel: usize, cols: i32, rec: usize, mg: i32,
   y: usize, yStride: usize, zy: i32, qmin: i32, qmax: i32,
 ): void {
+  const STAGE = threadLocal(STAGE_STATIC);
+  const TMP = threadLocal(TMP_STATIC);
   const zyv = i32x4.splat(zy);
   const qminv = i8x16.splat(<i8>qmin);
   const qmaxv = i8x16.splat(<i8>qmax);

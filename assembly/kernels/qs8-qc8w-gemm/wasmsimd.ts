@@ -1,6 +1,7 @@
 import { Qs8Qc8wGemmParams, QS8_BLOCK_HEADER_BYTES, QS8_GEMM_KR, QS8_GEMM_NR } from "../../abi";
 import { requantize } from "../../requant";
 import { qs8_pot_unpack__wasmsimd } from "../qs8-pot-unpack/wasmsimd";
+import { threadLocal } from "../../thread-local";
 
 // qs8 x qc8w GEMM, SIMD128: i32x4.dot_i16x8_s of int16 rows and int16 weights (int8 weights
 // W = i8 are widened as they are loaded, v128.load8x8_s, so the resident weights take one byte
@@ -18,7 +19,7 @@ import { qs8_pot_unpack__wasmsimd } from "../qs8-pot-unpack/wasmsimd";
 // see: XNNPACK src/qs8-gemm/gen/qs8-gemm-2x4c8-minmax-fp32-wasmsimd-dot16x2-ld128.c
 
 const SIMD_MIN_SHIFT: i32 = 32;
-const TMP = memory.data(32, 16);
+const TMP_STATIC = memory.data(32, 16);
 
 /** Same contract as qs8_qc8w_gemm_rows__scalar (rows of kPad int16, packed blocks, int8 out). */
 export function qs8_qc8w_gemm_rows__wasmsimd<W>(
@@ -26,6 +27,7 @@ export function qs8_qc8w_gemm_rows__wasmsimd<W>(
   packed: usize, mValid: i32, kPad: i32,
   y: usize, yStride: usize, zy: i32, qmin: i32, qmax: i32,
 ): void {
+  const TMP = threadLocal(TMP_STATIC);
   const wBytes = <usize>(kPad * QS8_GEMM_NR * sizeof<W>());
   const blockBytes = <usize>QS8_BLOCK_HEADER_BYTES + wBytes;
   const zyv = i32x4.splat(zy);

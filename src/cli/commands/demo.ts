@@ -14,6 +14,7 @@ import { parseDigits } from '../../api/digits.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import { DEFAULT_MODEL_PATH, readFileBytes, UsageError } from '../io.js';
 import { progress, type Progress } from '../progress.js';
+import { THREADS_HELP, threadsFlag } from '../threads-flag.js';
 
 export const DEMO_BUDGET = '23.05%'; // the paper's DoubleQExt saving (See et al. 2021)
 export const DIGITS_PATH = join(dirname(DEFAULT_MODEL_PATH), 'mnist-digits.bin');
@@ -81,7 +82,7 @@ function layerTable(mems: [string, MemoryTable][]): string {
   return t.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
 }
 
-export async function runDemo(o: { budget?: string; outDir?: string; show: boolean }) {
+export async function runDemo(o: { budget?: string; outDir?: string; threads?: number; show: boolean }) {
   const t0 = performance.now();
   const b = bars(o.show);
   try {
@@ -91,7 +92,7 @@ export async function runDemo(o: { budget?: string; outDir?: string; show: boole
     const onProgress = (p: { stage: string; done: number; total: number }) => b.update(p.stage, p.done, p.total);
     const evalRow = async (name: DemoRow['model'], description: string, m: Model, q?: Quantized): Promise<[DemoRow, MemoryTable]> => {
       const t = performance.now();
-      const acc: Accuracy = await evaluate(m, digits.test.batches(100), { onProgress: (p) => b.update(`evaluate ${name}`, p.done, digits.test.count) });
+      const acc: Accuracy = await evaluate(m, digits.test.batches(100), { threads: o.threads, onProgress: (p) => b.update(`evaluate ${name}`, p.done, digits.test.count) });
       const mem = await inspect(m);
       return [{ model: name, description, top1: acc.top1, correct: acc.correct, total: acc.total, potLayers: q ? [...q.potLayers] : [],
         kernelWeightBytes: mem.totals.kernelBits.actual / 8, savingVsInt8Pct: q ? q.savingVsInt8Pct : null, fileBytes: mem.totals.fileBytes,
@@ -131,9 +132,11 @@ export function registerDemo(program: Command): void {
     .description('the main job on the embedded default: the bundled MNIST CNN calibrated, quantized to 8-bit, to DoubleQExt under a memory budget and to all power-of-two, each evaluated on its 2,000-image test split, with the memory table')
     .option('--budget <target>', `DoubleQExt memory budget: percent saved vs 8-bit or kernel-weight bytes (default ${DEMO_BUDGET})`)
     .option('--out-dir <dir>', 'also write the three quantized models there (int8.dq, doubleqext.dq, doubleq.dq)')
+    .option('--threads <n>', THREADS_HELP)
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { budget?: string; outDir?: string; json?: boolean }) => {
-      const r = await runDemo({ budget: o.budget, outDir: o.outDir, show: !o.json });
+    .action(async (o: { budget?: string; outDir?: string; threads?: string; json?: boolean }) => {
+      const threads = o.threads === undefined ? undefined : (await threadsFlag(o.threads)).threads;
+      const r = await runDemo({ budget: o.budget, outDir: o.outDir, threads, show: !o.json });
       const summary = demoSummary(r.rows);
       if (o.json) {
         process.stdout.write(JSON.stringify({ model: DEFAULT_MODEL_PATH, data: DIGITS_PATH, budget: r.budget, calibImages: r.calibImages, testImages: r.rows[0]!.total,

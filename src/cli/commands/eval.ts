@@ -6,6 +6,7 @@ import { evaluate, floatClassifier, quantizedClassifier, referenceQClassifier, t
 import { isSimdSupported, loadEngine } from '../../runtime/wasm-loader.js';
 import { asUsage, formatFlag, loadAnyModel, oneOf, parseIntFlag, UsageError } from '../io.js';
 import { progress } from '../progress.js';
+import { THREADS_HELP, threadedClassifier, threadsFlag } from '../threads-flag.js';
 
 const ENGINES = ['wasm', 'wasm-simd', 'wasm-scalar', 'reference'];
 
@@ -18,6 +19,7 @@ export interface EvalFlags {
   std?: string;
   batch?: string;
   engine?: string;
+  threads?: string;
   json?: boolean;
 }
 
@@ -39,6 +41,8 @@ export interface EvalReport extends EvalResult {
   data: string;
   format: string;
   engine: string;
+  /** threads of one inference (quantized models on wasm; else 1) */
+  threads: number;
   imagesPerSecond: number;
 }
 
@@ -48,6 +52,7 @@ export async function evalModel(model: string, o: EvalFlags, showProgress: boole
   const batch = o.batch === undefined ? 50 : parseIntFlag(o.batch, '--batch');
   const engineName = oneOf(o.engine ?? 'wasm', ENGINES, '--engine');
   if (engineName === 'wasm-simd' && !isSimdSupported()) throw new UsageError('--engine wasm-simd: this runtime has no WebAssembly SIMD; use wasm-scalar');
+  const threadsChoice = await threadsFlag(o.threads);
   const m = loadAnyModel(model);
   const norm = normalizationFlags(m.inputShape, o, format);
   const data = await openDataset(o.data, format, { norm, labels: o.labels });
@@ -57,18 +62,19 @@ export async function evalModel(model: string, o: EvalFlags, showProgress: boole
   try {
     // memory is planned for the batch actually used: never more images than the data (or --limit) has
     const used = Math.max(1, Math.min(batch, limit ?? Infinity, Number.isFinite(data.size) ? data.size : Infinity));
-    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : engine ? quantizedClassifier(m.q, engine, used) : referenceQClassifier(m.q);
-    const r = await evaluate(classifier, data, { batch: used, limit, onProgress: (d, t) => bar.update(d, t) });
+    const threaded = m.kind === 'quantized' && engine && threadsChoice.threads > 1 ? await threadedClassifier(m.q, engine.simd, used, threadsChoice) : undefined;
+    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : threaded ?? (engine ? quantizedClassifier(m.q, engine, used) : referenceQClassifier(m.q));
+    const r = await evaluate(classifier, data, { batch: used, limit, onProgress: (d, t) => bar.update(d, t) }).finally(() => threaded?.dispose());
     const pot = m.kind === 'quantized' ? m.q.nodes.filter((n) => (n.op === 'conv' || n.op === 'gemm') && n.pot).length : 0;
     const kind = m.kind === 'float' ? 'float32' : pot ? 'int8+pot' : 'int8';
-    return { model, modelKind: kind, data: o.data, format, engine: engine ? (engine.simd ? 'wasm-simd' : 'wasm-scalar') : 'reference', ...r, imagesPerSecond: r.total / r.seconds };
+    return { model, modelKind: kind, data: o.data, format, engine: engine ? (engine.simd ? 'wasm-simd' : 'wasm-scalar') : 'reference', threads: threaded ? threadsChoice.threads : 1, ...r, imagesPerSecond: r.total / r.seconds };
   } finally {
     bar.stop();
   }
 }
 
 export function formatEval(r: EvalReport): string {
-  return `top-1 ${r.top1.toFixed(2)} % (${r.correct}/${r.total} correct), ${r.modelKind} model, on ${r.data} [${r.format}], ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} images/s, ${r.engine} engine`;
+  return `top-1 ${r.top1.toFixed(2)} % (${r.correct}/${r.total} correct), ${r.modelKind} model, on ${r.data} [${r.format}], ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} images/s, ${r.engine} engine${r.threads > 1 ? `, ${r.threads} threads` : ''}`;
 }
 
 export function registerEval(program: Command): void {
@@ -84,6 +90,7 @@ export function registerEval(program: Command): void {
     .option('--std <a,b,c>', 'per-channel std divided after subtracting the mean (default 1; mnist: 0.3081)')
     .option('--batch <n>', 'images per batch', '50')
     .option('--engine <name>', 'wasm (SIMD kernels when available) | wasm-simd | wasm-scalar | reference (plain TypeScript loops)', 'wasm')
+    .option('--threads <n>', THREADS_HELP)
     .option('--json', 'print one JSON object on stdout')
     .action(async (model: string, o: EvalFlags) => {
       const r = await evalModel(model, o, !o.json);

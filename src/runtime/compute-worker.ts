@@ -1,0 +1,160 @@
+// The code every compute thread runs, the main thread included (src/runtime/thread-pool.ts).
+// runJob and workerMain are self-contained (they use only their arguments and globals): the
+// worker's source is their text (workerSource), so Node (worker_threads, eval) and browsers (a
+// Blob URL) start workers without a separate script file or bundler entry.
+//
+// A job is a table in wasm memory (words, from `table`): [phases, then per phase and thread
+// t < k: (first call word, call count), then the calls: (kernel index, params pointer)]. Every
+// thread runs its calls of a phase, then waits at the barrier (a counter and a generation word
+// of `ctrl`: spin briefly, then Atomics.wait); an error in any thread sets ABORT and every
+// thread leaves the job at its next barrier.
+
+/** Word indices of the control block (an Int32Array over a SharedArrayBuffer); ERR_TEXT is a byte offset. */
+export const CTRL = {
+  EPOCH: 0, GEN: 1, ARRIVE: 2, ABORT: 3, STOP: 4, PARTICIPANTS: 5, JOB: 6, ERR_THREAD: 7, ERR_LEN: 8, FAULT: 9, FAULT_KIND: 10,
+  /** ACK[t]: the last epoch thread t finished; DEAD[t]: 1 once worker t has exited */
+  ACK: 16, DEAD: 80, ERR_TEXT: 576, ERR_MAX: 448,
+} as const;
+export type CtrlLayout = typeof CTRL;
+/** Bytes of the control block. */
+export const CTRL_BYTES = CTRL.ERR_TEXT + CTRL.ERR_MAX;
+/** Test faults (ThreadPool.injectFault): the worker exits, or traps in wasm, at its next job. */
+export const FAULT_EXIT = 1, FAULT_TRAP = 2;
+
+type Fn = (params: number) => void;
+
+/**
+ * A thread's spin budget (iterations before Atomics.wait), adapted per wait: halved when the
+ * wait outlasted it (the other threads are descheduled: an oversubscribed machine, where
+ * spinning steals their time), doubled up to `max` when the wait ended within it.
+ */
+export interface Spin { spin: number; max: number }
+
+/** Spins, then sleeps, until ctrl[i] !== v; false when `stop()` turns true first. */
+export function waitChange(ctrl: Int32Array, i: number, v: number, st: Spin, canWait: boolean, stop: () => boolean): boolean {
+  const limit = st.spin;
+  for (let k = 0; k < limit; k++) {
+    if (Atomics.load(ctrl, i) !== v) {
+      st.spin = Math.min(st.max, 2 * st.spin + 16);
+      return true;
+    }
+    if (stop()) return false;
+  }
+  st.spin = Math.max(16, st.spin >> 1);
+  while (Atomics.load(ctrl, i) === v) {
+    if (stop()) return false;
+    if (canWait) Atomics.wait(ctrl, i, v, 50);
+  }
+  return true;
+}
+
+/** Runs thread `index`'s part of the current job; false when the job was aborted (by this or another thread). */
+export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: readonly Fn[], index: number, st: Spin, canWait: boolean): boolean {
+  const fail = (e: unknown): false => {
+    if (Atomics.compareExchange(ctrl, L.ERR_THREAD, -1, index) === -1) {
+      const text = new TextEncoder().encode(String((e as Error)?.message ?? e)).subarray(0, L.ERR_MAX);
+      new Uint8Array(ctrl.buffer, L.ERR_TEXT, L.ERR_MAX).set(text);
+      Atomics.store(ctrl, L.ERR_LEN, text.length);
+    }
+    Atomics.store(ctrl, L.ABORT, 1);
+    Atomics.notify(ctrl, L.GEN);
+    return false;
+  };
+  const k = Atomics.load(ctrl, L.PARTICIPANTS);
+  const barrier = (): boolean => {
+    const g = Atomics.load(ctrl, L.GEN);
+    if (Atomics.add(ctrl, L.ARRIVE, 1) === k - 1) {
+      Atomics.store(ctrl, L.ARRIVE, 0);
+      Atomics.add(ctrl, L.GEN, 1);
+      Atomics.notify(ctrl, L.GEN);
+      return true;
+    }
+    return waitChange(ctrl, L.GEN, g, st, canWait, () => Atomics.load(ctrl, L.ABORT) !== 0);
+  };
+  const table = Atomics.load(ctrl, L.JOB) >> 2;
+  try {
+    if (Atomics.load(ctrl, L.FAULT) === index + 1 && Atomics.load(ctrl, L.FAULT_KIND) === 2) {
+      Atomics.store(ctrl, L.FAULT, 0);
+      fns[0]!(0x7ffffff0); // a params pointer past the end of memory: a real wasm trap
+    }
+  } catch (e) {
+    return fail(e);
+  }
+  const phases = mem32[table]!;
+  for (let ph = 0; ph < phases; ph++) {
+    const e = table + 1 + 2 * (ph * k + index);
+    const end = table + mem32[e]! + 2 * mem32[e + 1]!;
+    try {
+      for (let c = table + mem32[e]!; c < end; c += 2) fns[mem32[c]!]!(mem32[c + 1]!);
+    } catch (err) {
+      return fail(err);
+    }
+    if (!barrier()) return false;
+  }
+  return true;
+}
+
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctrl: SharedArrayBuffer;
+  L: CtrlLayout;
+  index: number;
+  /** the kernel exports, by kernel index */
+  fnNames: string[];
+  /** where this thread's copy of the static data starts (assembly/thread-local.ts) */
+  staticDelta: number;
+  spin: number;
+}
+
+/** A worker's whole life: instantiate over the shared memory, say ready, run jobs until STOP. */
+export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit: (h: () => void) => void, exitNow: () => void): void {
+  const { module, memory, L, index } = init;
+  const st: Spin = { spin: init.spin, max: init.spin };
+  const between: Spin = { spin: init.spin, max: init.spin }; // waits between jobs adapt on their own
+  const ctrl = new Int32Array(init.ctrl);
+  let fns: Fn[];
+  try {
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    (instance.exports.set_static_delta as Fn)(init.staticDelta);
+    fns = init.fnNames.map((n) => instance.exports[n] as Fn);
+  } catch (e) {
+    post({ error: String((e as Error)?.message ?? e) });
+    return;
+  }
+  onExit(() => {
+    Atomics.store(ctrl, L.DEAD + index, 1);
+    Atomics.store(ctrl, L.ABORT, 1);
+    Atomics.notify(ctrl, L.GEN);
+    Atomics.notify(ctrl, L.ACK + index);
+  });
+  let epoch = Atomics.load(ctrl, L.EPOCH);
+  Atomics.store(ctrl, L.ACK + index, epoch);
+  post({ ready: true });
+  let mem32 = new Int32Array(memory.buffer);
+  for (;;) {
+    waitChange(ctrl, L.EPOCH, epoch, between, true, () => false);
+    if (Atomics.load(ctrl, L.STOP) !== 0) return;
+    epoch = Atomics.load(ctrl, L.EPOCH);
+    if (index < Atomics.load(ctrl, L.PARTICIPANTS)) {
+      if (Atomics.load(ctrl, L.FAULT) === index + 1 && Atomics.load(ctrl, L.FAULT_KIND) === 1) exitNow();
+      if (mem32.buffer.byteLength !== memory.buffer.byteLength) mem32 = new Int32Array(memory.buffer);
+      runJob(ctrl, L, mem32, fns, index, st, true);
+    }
+    Atomics.store(ctrl, L.ACK + index, epoch);
+    Atomics.notify(ctrl, L.ACK + index);
+  }
+}
+
+/**
+ * The source of a worker: these functions and a start for Node's worker_threads (eval) or a
+ * browser Worker. A minifier renames them: the start calls workerMain by its name at run time.
+ */
+export function workerSource(node: boolean): string {
+  const main = workerMain.name;
+  const start = node
+    ? `const { parentPort, workerData } = require('node:worker_threads');
+${main}(workerData, (m) => parentPort.postMessage(m), (h) => process.on('exit', h), () => process.exit(3));`
+    : `self.onmessage = (e) => { self.onmessage = null; ${main}(e.data, (m) => self.postMessage(m), () => {}, () => { throw new Error('worker exit (test fault)'); }); };`;
+  return `'use strict';\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
+}

@@ -1,0 +1,109 @@
+// ParallelQExecutor: the same bytes as the one-thread QExecutor for 1, 2 and 3 threads, on
+// graphs whose row / image / element splits leave uneven tails, int8 and power-of-two (codes
+// and shift-add), scalar and SIMD; and the job plan's barriers.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import type { QAdd, QConv, QGraph, QNode, QValue } from '../../src/ir/qgraph.js';
+import { QExecutor } from '../../src/runtime/q-executor.js';
+import { ParallelQExecutor } from '../../src/runtime/parallel-executor.js';
+import { ranges, splitCall } from '../../src/runtime/split-specs.js';
+import { loadEngine } from '../../src/runtime/wasm-loader.js';
+import { makeConvCase, type ConvCase } from '../kernels/harness.js';
+import { potWeights } from '../helpers/pot-codes.js';
+import { mulberry32, randInt } from '../helpers/rng.js';
+
+const int8W = (rng: () => number, count: number) => ({ weights: new Int8Array(count).map(() => randInt(rng, -128, 127)) });
+const potW = (rng: () => number, count: number, per: number) => {
+  const { weights, rule, bits } = potWeights(rng, count, per, {});
+  return { weights, pot: { rule, bits } };
+};
+
+/** x -> conv0 -> v0 -> conv1 -> v1 -> ... ; the last value added to the one before it when shapes agree. */
+function chain(name: string, cases: (ConvCase & { pot?: boolean })[], seed: number): QGraph {
+  const values = new Map<string, QValue>();
+  const nodes: QNode[] = [];
+  let prev = 'x';
+  cases.forEach((t, i) => {
+    const c = makeConvCase(t, seed + i, (rng, count, per) => (t.pot ? potW(rng, count, per) : int8W(rng, count)), `${name}/conv${i}`);
+    if (i === 0) values.set('x', { name: 'x', shape: [t.h, t.w, t.c], q: c.xq });
+    const out = `v${i}`;
+    const g = c.node.geometry;
+    if (values.get(prev)!.shape.join() !== [g.h, g.w, g.c].join()) throw new Error(`${name}: conv${i} input ${[g.h, g.w, g.c]} is not ${values.get(prev)!.shape}`);
+    values.set(out, { name: out, shape: [g.oh, g.ow, g.m], q: c.yq });
+    nodes.push({ ...c.node, inputs: [prev], outputs: [out] } as QConv);
+    prev = out;
+  });
+  const last = values.get(prev)!, before = values.get(`v${cases.length - 2}`);
+  if (before && before.shape.join() === last.shape.join()) {
+    const add: QAdd = { op: 'add', name: `${name}/add`, inputs: [before.name, prev], outputs: ['sum'], size: last.shape.reduce((p, d) => p * d, 1), aMult: 3 << 17, bMult: 5 << 16, shift: 20, qmin: -128, qmax: 127 };
+    values.set('sum', { name: 'sum', shape: last.shape, q: { scale: 0.1, zeroPoint: 3 } });
+    nodes.push(add);
+    prev = 'sum';
+  }
+  const s = values.get(prev)!.shape;
+  const x = values.get('x')!;
+  return { name, input: { name: 'input', shape: [x.shape[2]!, x.shape[0]!, x.shape[1]!], q: x.q, quantized: 'x' }, outputs: [{ name: 'out', shape: s, quantized: prev }], values, nodes };
+}
+
+// odd sizes: 7 and 9 rows (3 threads: 2/2/3, 3/3/3 over odd images), stride 2 with uneven pads, a
+// 1-row output, channel counts that are no multiple of 4 or 16
+const SHAPES: (ConvCase & { pot?: boolean })[][] = [
+  [{ c: 3, h: 9, w: 7, m: 6 }, { c: 6, h: 9, w: 7, m: 6, pot: true }, { c: 6, h: 9, w: 7, m: 6 }],
+  [{ c: 5, h: 7, w: 5, m: 20, stride: [2, 2], pads: [1, 0, 0, 1] }, { c: 20, h: 3, w: 2, m: 20, pot: true }, { c: 20, h: 3, w: 2, m: 20, pot: true }],
+  [{ c: 4, h: 11, w: 3, m: 8, kh: 5, kw: 3, pads: [2, 1, 2, 1], dilation: [2, 1] }, { c: 8, h: 7, w: 3, m: 8, kh: 7, kw: 1, pads: [0, 0, 0, 0], pot: true }],
+];
+
+function input(g: QGraph, n: number, seed: number): Int8Array {
+  const rng = mulberry32(seed);
+  return new Int8Array(n * g.values.get('x')!.shape.reduce((p, d) => p * d, 1)).map(() => randInt(rng, -128, 127));
+}
+
+const open: ParallelQExecutor[] = [];
+afterAll(async () => {
+  await Promise.all(open.map((e) => e.dispose()));
+});
+
+describe('byte-identical for every thread count', () => {
+  for (const simd of [true, false]) {
+    for (const weights of ['compact', 'fast'] as const) {
+      it(`${simd ? 'SIMD' : 'scalar'}, ${weights} weights (PoT as ${weights === 'fast' ? 'shift-add' : 'codes'})`, async () => {
+        const engine = await loadEngine({ simd });
+        for (const [i, cases] of SHAPES.entries()) {
+          const g = chain(`g${i}`, cases, 100 * i);
+          const N = 5;
+          const x = input(g, N, i);
+          const want = new QExecutor(g, engine, N, { weights }).runInt8(x, N)[0]!;
+          for (const threads of [1, 2, 3]) {
+            const ex = await ParallelQExecutor.create(g, N, { threads, simd, weights });
+            open.push(ex);
+            expect(ex.simd).toBe(simd);
+            for (const n of [1, 2, N]) {
+              const got = ex.runInt8(x.subarray(0, (n * x.length) / N), n)[0]!;
+              expect(got, `graph ${i}, ${threads} threads, batch ${n}`).toEqual(want.subarray(0, got.length));
+            }
+            await ex.dispose();
+          }
+        }
+      }, 60_000);
+    }
+  }
+});
+
+describe('the job plan', () => {
+  it('row splits cover every output row once, with tails', () => {
+    expect(ranges(7, 3)).toEqual([[0, 2], [2, 4], [4, 7]]);
+    const g = chain('s', SHAPES[0]!, 1);
+    const p = { input: 1024, output: 4096, scratch: 8192, n: 3, c: 3, h: 9, w: 7, m: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, group: 1, oh: 9, ow: 7 };
+    const { parts, split } = splitCall('qs8-qc8w-conv2d', p, 2);
+    expect(split).toBe(true);
+    // 27 image rows: thread 0 has image 0 and rows 0-3 of image 1, thread 1 rows 4-8 of image 1 and image 2
+    expect(parts.map((cs) => cs.map((q) => [q.n, q.oh, q.h, q.padTop]))).toEqual([[[1, 9, 9, 1], [1, 4, 5, 1]], [[1, 5, 6, 0], [1, 9, 9, 1]]]);
+    expect(g.nodes.length).toBe(4);
+  });
+
+  it('a kernel without a split entry runs whole on thread 0', () => {
+    const { parts, split } = splitCall('f32-conv2d', { n: 4 }, 3);
+    expect(split).toBe(false);
+    expect(parts.map((c) => c.length)).toEqual([1, 0, 0]);
+  });
+});
