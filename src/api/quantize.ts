@@ -79,11 +79,12 @@ export function localEvaluator(set: ImageSet, labels: Uint8Array): Evaluator {
     set: es,
     workers: 1,
     async logits(q) {
-      const ex = new QExecutor(q, await loadEngine(), MAX_BATCH);
+      const batch = Math.min(MAX_BATCH, set.count); // memory planned for the images there are
+      const ex = new QExecutor(q, await loadEngine(), batch);
       const k = q.outputs[0]!.shape.reduce((p, d) => p * d, 1);
       const out = new Float32Array(set.count * k);
-      for (let i = 0; i < set.count; i += MAX_BATCH) {
-        const n = Math.min(MAX_BATCH, set.count - i);
+      for (let i = 0; i < set.count; i += batch) {
+        const n = Math.min(batch, set.count - i);
         out.set(ex.run(set.images.subarray(i * per, (i + n) * per), n)[0]!, i * k);
       }
       await yieldNow();

@@ -7,6 +7,7 @@ import { ModelError } from '../ir/errors.js';
 import { shapeStr } from '../ir/tensor.js';
 import { QExecutor } from '../runtime/q-executor.js';
 import { loadEngine } from '../runtime/wasm-loader.js';
+import type { WeightForm } from '../plan/layer-step.js';
 import { batchCount, checkSource, type ImageSource } from './data.js';
 import type { Model } from './model.js';
 import { checkAbort, yieldNow, type CallOptions } from './progress.js';
@@ -14,32 +15,45 @@ import { checkAbort, yieldNow, type CallOptions } from './progress.js';
 export interface EngineOptions {
   /** true: the SIMD wasm build (an error where unsupported); false: the scalar build; default: SIMD when supported */
   simd?: boolean;
+  /** quantized models: resident weights 'compact' (default: int8 at 1 B, power-of-two at the code width) or 'fast' (int8 as int16, shift-add tap lists); same outputs */
+  weights?: WeightForm;
 }
 
 /** Largest batch handed to a kernel call at once. */
 export const MAX_BATCH = 100;
 
-type Runner = { run(images: Float32Array, n: number): Float32Array; simd: boolean };
+type Runner = { run(images: Float32Array, n: number): Float32Array; simd: boolean; capacity: number };
 const runners = new WeakMap<Model, Map<string, Runner>>();
 
-/** One executor per model and build, on its own engine (kept while the model is alive). */
-async function runner(m: Model, o: EngineOptions): Promise<Runner> {
+function weightForm(o: EngineOptions): WeightForm {
+  const w = o.weights ?? 'compact';
+  if (w !== 'compact' && w !== 'fast') throw new DataError(`weights must be 'compact' or 'fast', got '${String(o.weights)}'`);
+  return w;
+}
+
+/**
+ * One executor per model, build and weight form, on its own engine (kept while the model is
+ * alive), planned for the largest batch asked so far (at most MAX_BATCH): memory follows the data.
+ */
+async function runner(m: Model, o: EngineOptions, batch: number): Promise<Runner> {
+  const weights = weightForm(o);
   let byKey = runners.get(m);
   if (!byKey) runners.set(m, (byKey = new Map()));
-  const key = String(o.simd);
+  const key = `${o.simd}/${weights}`;
   let r = byKey.get(key);
-  if (!r) {
+  if (!r || r.capacity < Math.min(batch, MAX_BATCH)) {
     const engine = await loadEngine({ simd: o.simd });
     if (m.kind === 'quantized') {
-      const ex = new QExecutor(m.q, engine, MAX_BATCH);
-      r = { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd };
+      const capacity = Math.min(MAX_BATCH, Math.max(batch, r?.capacity ?? 1));
+      const ex = new QExecutor(m.q, engine, capacity, { weights });
+      r = { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd, capacity };
     } else {
       const c: Classifier = floatClassifier(m.float, engine);
       const fixed = m.float.fixedBatch;
       r = { run: (x, n) => {
         if (fixed !== undefined && n !== fixed) throw new ModelError(`the model has a fixed batch of ${fixed}, got ${n} images`);
         return c.run(x, n).slice();
-      }, simd: engine.simd };
+      }, simd: engine.simd, capacity: MAX_BATCH };
     }
     byKey.set(key, r);
   }
@@ -53,9 +67,9 @@ export async function run(model: Model, images: Float32Array, o: EngineOptions =
   if (!(images instanceof Float32Array)) throw new DataError('run: images must be a Float32Array');
   const n = images.length / per(model);
   if (!Number.isInteger(n) || n < 1) throw new DataError(`run: ${images.length} values is not a whole number of ${shapeStr([...model.inputShape])} images`);
-  const r = await runner(model, o);
-  const out = new Float32Array(n * model.classes);
   const step = model.kind === 'float' && model.float.fixedBatch !== undefined ? model.float.fixedBatch : MAX_BATCH;
+  const r = await runner(model, o, Math.min(n, step));
+  const out = new Float32Array(n * model.classes);
   for (let s = 0; s < n; s += step) {
     const k = Math.min(step, n - s);
     out.set(r.run(images.subarray(s * per(model), (s + k) * per(model)), k), s * model.classes);
@@ -65,7 +79,7 @@ export async function run(model: Model, images: Float32Array, o: EngineOptions =
 
 /** Whether run() on this model uses the SIMD build with these options. */
 export async function usesSimd(model: Model, o: EngineOptions = {}): Promise<boolean> {
-  return (await runner(model, o)).simd;
+  return (await runner(model, o, 1)).simd;
 }
 
 /** The class with the largest logit for each image. */
