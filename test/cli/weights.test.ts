@@ -115,3 +115,20 @@ describe('quantize --budget <bytes> --budget-of runtime', () => {
     }
   }, 120_000);
 });
+
+describe('pareto --budget-of runtime', () => {
+  it('sweeps runtime budgets: every point within its budget; the plot is of runtime memory saved', async () => {
+    const out = join(tmp, 'frontier-rt');
+    const j = await json('pareto', MNIST, ...CALIB, '--eval', 'test', '--eval-limit', '100', '--metrics', 'error', '--step', '5', '--budget-of', 'runtime', '--out', out);
+    expect(j.config.budgetOf).toBe('runtime');
+    const r8 = (await json('inspect', q8)).totals.runtimeBytes.total;
+    expect(j.int8.runtimeBytes).toBe(r8);
+    const pts = j.curves[0].points;
+    expect(pts.length).toBeGreaterThan(1);
+    for (const p of pts) expect(p.runtimeBytes).toBeLessThanOrEqual(Math.floor(r8 * (1 - p.budgetPct / 100)));
+    expect(readFileSync(join(out, 'frontier.svg'), 'utf8')).toContain('top-1 vs runtime memory saved');
+    expect(readFileSync(join(out, 'frontier.md'), 'utf8')).toMatch(/\| runtime \(bytes\) \|/);
+    const f = await failureWithCode('pareto', MNIST, ...CALIB, '--eval', 'test', '--budget-of', 'disk', '--out', out);
+    expect(f).toEqual({ code: 2, line: "doubleq: --budget-of must be one of kernel, runtime, got 'disk'" });
+  }, 180_000);
+});
