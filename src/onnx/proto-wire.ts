@@ -32,6 +32,16 @@ class Reader {
   }
   /** A varint as a 64-bit unsigned bigint (at most 10 bytes). */
   varint(): bigint {
+    // fast path: up to 4 bytes (< 2^28) in plain numbers: tags, lengths, most values
+    let small = 0;
+    for (let i = 0, p = this.pos; i < 4 && p < this.end; i++, p++) {
+      const b = this.buf[p]!;
+      small |= (b & 0x7f) << (7 * i);
+      if (!(b & 0x80)) {
+        this.pos = p + 1;
+        return BigInt(small);
+      }
+    }
     let v = 0n, shift = 0n;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) this.fail('truncated varint');
@@ -44,6 +54,8 @@ class Reader {
   }
   /** A varint that must fit in 32 bits unsigned (tags, lengths). */
   u32(what: string): number {
+    const b = this.buf[this.pos];
+    if (b !== undefined && b < 0x80 && this.pos < this.end) return (this.pos++, b);
     const v = this.varint();
     if (v > 0xffffffffn) this.fail(`${what} ${v} is too large`);
     return Number(v);
@@ -85,7 +97,7 @@ const exact = (v: bigint): Int64 => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <
 function scalar(r: Reader, type: Scalar): unknown {
   switch (type) {
     case 'string': return utf8.decode(r.take(r.u32('length')));
-    case 'bytes': return r.take(r.u32('length')).slice();
+    case 'bytes': return r.take(r.u32('length')).slice(); // a copy: the caller may reuse its buffer
     case 'int32': return Number(BigInt.asIntN(32, r.varint()));
     case 'int64': return signed64(r.varint());
     case 'uint64': return exact(r.varint());
@@ -94,9 +106,14 @@ function scalar(r: Reader, type: Scalar): unknown {
   }
 }
 
+const fieldLists = new WeakMap<object, Field[]>();
+
 function defaults(schema: Schema, type: string): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [name, t, rep] of Object.values(schema[type]!)) {
+  const msg = schema[type]!;
+  let list = fieldLists.get(msg);
+  if (!list) fieldLists.set(msg, (list = Object.values(msg)));
+  for (const [name, t, rep] of list) {
     o[name] = rep ? [] : !SCALARS.has(t) ? null : t === 'string' ? '' : t === 'bytes' ? new Uint8Array(0) : 0;
   }
   return o;
