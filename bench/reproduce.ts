@@ -125,7 +125,7 @@ await testEv.close();
 if (QUICK) await frEv.close();
 const frontier: Frontier = {
   model: `${sharedArg}/models/resnet20-cifar10.onnx`, evalData: `${sharedArg}/data/cifar10/test.bin`, evalImages: NF, calibImages: CALIB,
-  config: { rounding: 'log', method: 'gptq', tiers: [5, 4], refitScale: false, biasCorrection: false, search: 'knapsack', step: STEP },
+  config: { rounding: 'log', method: 'gptq', tiers: [5, 4], refitScale: false, biasCorrection: false, search: 'knapsack', step: STEP, budgetOf: 'kernel' },
   int8: fr.int8,
   curves: [...fr.curves.map((c) => ({ ...c, method: 'ours, output-aware, int8/5/4-bit' })), ...frOld.curves.map((c) => ({ ...c, method: 'before, log rule + re-fit + bias corr., 5-bit' }))],
   paper: PAPER_POINTS, evaluations: sets.evaluations + oldSets.evaluations + (QUICK ? frSets.evaluations : 0),

@@ -10,7 +10,7 @@ import type { CalibrationMethod } from '../quant/calibrate.js';
 import { measureSensitivity, prepareExt, selectExt, type ExtModel } from '../quant/doubleqext.js';
 import { mixLayers, type MetricName } from '../quant/layer-metrics.js';
 import { resolveLayers } from '../quant/quantize-pot.js';
-import { parseBudget, type Search, type Target } from '../quant/select-layers.js';
+import { BUDGET_OF, parseBudget, type BudgetOf, type Search, type Target } from '../quant/select-layers.js';
 import { QExecutor } from '../runtime/q-executor.js';
 import { loadEngine } from '../runtime/wasm-loader.js';
 import { collect, setDataset, type ImageSet, type ImageSource } from './data.js';
@@ -79,11 +79,12 @@ export function localEvaluator(set: ImageSet, labels: Uint8Array): Evaluator {
     set: es,
     workers: 1,
     async logits(q) {
-      const ex = new QExecutor(q, await loadEngine(), MAX_BATCH);
+      const batch = Math.min(MAX_BATCH, set.count); // memory planned for the images there are
+      const ex = new QExecutor(q, await loadEngine(), batch);
       const k = q.outputs[0]!.shape.reduce((p, d) => p * d, 1);
       const out = new Float32Array(set.count * k);
-      for (let i = 0; i < set.count; i += MAX_BATCH) {
-        const n = Math.min(MAX_BATCH, set.count - i);
+      for (let i = 0; i < set.count; i += batch) {
+        const n = Math.min(batch, set.count - i);
         out.set(ex.run(set.images.subarray(i * per, (i + n) * per), n)[0]!, i * k);
       }
       await yieldNow();
@@ -115,6 +116,8 @@ export interface QuantizeOptions extends CallOptions {
   pot?: 'all' | 'none' | readonly string[];
   /** DoubleQExt: kernel-weight memory saved vs 8-bit, percent (positive = saved; 23.05 or '23.05%'), or bytes ('180000B') */
   budget?: number | string;
+  /** what budget counts: 'kernel' (default, as above) or 'runtime': the executor's wasm memory at batch 1 in bytes (150000 or '150000B') */
+  budgetOf?: BudgetOf;
   /** DoubleQExt: most PoT layers keeping top-1 on the calibration images within this many points of 8-bit */
   maxDrop?: number;
   /** layer cost for the selection (default 'sensitivity') */
@@ -141,6 +144,7 @@ export async function quantize(c: Calibration, o: QuantizeOptions = {}): Promise
   const s = state(c);
   const ext = o.budget !== undefined || o.maxDrop !== undefined;
   if (o.budget !== undefined && o.maxDrop !== undefined) throw new DataError('quantize: give one target, budget or maxDrop');
+  if (o.budgetOf !== undefined && o.budget === undefined) throw new DataError('quantize: budgetOf goes with budget');
   if (ext && o.pot !== undefined && o.pot !== 'none') throw new DataError('quantize: pot names the layers itself; it does not go with budget or maxDrop');
   const done = (q: ExtModel['q8'], drop?: number): Quantized => {
     const n = quantizedNet(q);
@@ -160,9 +164,10 @@ export async function quantize(c: Calibration, o: QuantizeOptions = {}): Promise
     if (typeof o.maxDrop !== 'number' || !(o.maxDrop >= 0)) throw new DataError(`quantize: maxDrop must be a number of top-1 points >= 0, got ${o.maxDrop}`);
     target = { kind: 'max-drop', points: o.maxDrop };
   } else {
-    const b = o.budget!;
-    if (typeof b === 'number' && !(Number.isFinite(b) && b >= 0)) throw new DataError(`quantize: budget must be a percentage >= 0, got ${b}`);
-    target = parseBudget(typeof b === 'number' ? `${b}%` : String(b), s.ext.layers);
+    const b = o.budget!, of = o.budgetOf ?? 'kernel';
+    if (!BUDGET_OF.includes(of)) throw new DataError(`quantize: budgetOf must be 'kernel' or 'runtime', got '${String(of)}'`);
+    if (typeof b === 'number' && !(Number.isFinite(b) && b >= 0)) throw new DataError(`quantize: budget must be a ${of === 'runtime' ? 'byte count' : 'percentage'} >= 0, got ${b}`);
+    target = parseBudget(typeof b === 'number' ? `${b}${of === 'runtime' ? 'B' : '%'}` : String(b), s.ext.layers, of);
   }
   const metric = o.metric ?? 'sensitivity';
   const needEval = metric === 'sensitivity' || target.kind === 'max-drop';

@@ -9,6 +9,7 @@ import { ParallelQExecutor } from '../runtime/parallel-executor.js';
 import { QExecutor } from '../runtime/q-executor.js';
 import { defaultThreads } from '../runtime/thread-pool.js';
 import { isSharedMemorySupported, loadEngine } from '../runtime/wasm-loader.js';
+import type { WeightForm } from '../plan/layer-step.js';
 import { batchCount, checkSource, type ImageSource } from './data.js';
 import type { Model } from './model.js';
 import { checkAbort, yieldNow, type CallOptions } from './progress.js';
@@ -23,6 +24,8 @@ export interface EngineOptions {
    * 2 M MACs per thread). Same output bytes for every count. Float models run on one thread.
    */
   threads?: number;
+  /** quantized models: resident weights 'compact' (default: int8 at 1 B, power-of-two at the code width) or 'fast' (int8 as int16, shift-add tap lists); same outputs */
+  weights?: WeightForm;
 }
 
 /** MACs per thread below which the default thread count uses fewer threads for a call. */
@@ -31,8 +34,14 @@ export const MIN_MACS_PER_THREAD = 2_000_000;
 /** Largest batch handed to a kernel call at once. */
 export const MAX_BATCH = 100;
 
-type Runner = { run(images: Float32Array, n: number): Float32Array; simd: boolean; threads: number; dispose?: () => Promise<void> };
+type Runner = { run(images: Float32Array, n: number): Float32Array; simd: boolean; threads: number; capacity: number; dispose?: () => Promise<void> };
 const runners = new WeakMap<Model, Map<string, Promise<Runner>>>();
+
+function weightForm(o: EngineOptions): WeightForm {
+  const w = o.weights ?? 'compact';
+  if (w !== 'compact' && w !== 'fast') throw new DataError(`weights must be 'compact' or 'fast', got '${String(o.weights)}'`);
+  return w;
+}
 
 /** The thread count asked for (checked), or the default where shared memory is available. */
 async function threadsOf(o: EngineOptions): Promise<{ threads: number; auto: boolean }> {
@@ -44,37 +53,44 @@ async function threadsOf(o: EngineOptions): Promise<{ threads: number; auto: boo
   return { threads: isSharedMemorySupported() ? await defaultThreads() : 1, auto: true };
 }
 
-/** One executor per model, build and thread count, on its own engine (kept while the model is alive, until dispose()). */
-function runner(m: Model, o: EngineOptions): Promise<Runner> {
+/**
+ * One executor per model, build, thread count and weight form, on its own engine (kept while the
+ * model is alive, until dispose()), planned for the largest batch asked so far (at most
+ * MAX_BATCH): memory follows the data.
+ */
+async function runner(m: Model, o: EngineOptions, batch: number): Promise<Runner> {
+  const weights = weightForm(o);
   let byKey = runners.get(m);
   if (!byKey) runners.set(m, (byKey = new Map()));
-  const key = `${o.simd} ${o.threads}`;
-  let r = byKey.get(key);
-  if (!r) {
-    r = makeRunner(m, o);
-    byKey.set(key, r);
-    r.catch(() => byKey.delete(key));
-  }
+  const key = `${o.simd} ${o.threads} ${weights}`;
+  const want = Math.min(Math.max(1, batch), MAX_BATCH);
+  const old = byKey.get(key);
+  const prev = old ? await old.catch(() => undefined) : undefined;
+  if (prev && prev.capacity >= want) return prev;
+  const r = makeRunner(m, o, weights, Math.max(want, prev?.capacity ?? 1));
+  byKey.set(key, r);
+  r.catch(() => byKey.delete(key));
+  if (prev) void r.then(() => prev.dispose?.(), () => undefined);
   return r;
 }
 
-async function makeRunner(m: Model, o: EngineOptions): Promise<Runner> {
+async function makeRunner(m: Model, o: EngineOptions, weights: WeightForm, capacity: number): Promise<Runner> {
   const t = await threadsOf(o);
   if (m.kind === 'quantized' && t.threads > 1) {
-    const ex = await ParallelQExecutor.create(m.q, MAX_BATCH, { threads: t.threads, simd: o.simd, minMacsPerThread: t.auto ? MIN_MACS_PER_THREAD : 0 });
-    return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: ex.simd, threads: ex.threads, dispose: () => ex.dispose() };
+    const ex = await ParallelQExecutor.create(m.q, capacity, { threads: t.threads, simd: o.simd, weights, minMacsPerThread: t.auto ? MIN_MACS_PER_THREAD : 0 });
+    return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: ex.simd, threads: ex.threads, capacity, dispose: () => ex.dispose() };
   }
   const engine = await loadEngine({ simd: o.simd });
   if (m.kind === 'quantized') {
-    const ex = new QExecutor(m.q, engine, MAX_BATCH);
-    return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd, threads: 1 };
+    const ex = new QExecutor(m.q, engine, capacity, { weights });
+    return { run: (x, n) => ex.run(x, n)[0]!.slice(), simd: engine.simd, threads: 1, capacity };
   }
   const c: Classifier = floatClassifier(m.float, engine);
   const fixed = m.float.fixedBatch;
   return { run: (x, n) => {
     if (fixed !== undefined && n !== fixed) throw new ModelError(`the model has a fixed batch of ${fixed}, got ${n} images`);
     return c.run(x, n).slice();
-  }, simd: engine.simd, threads: 1 };
+  }, simd: engine.simd, threads: 1, capacity: MAX_BATCH };
 }
 
 /** Stops the worker threads run() started for this model (they never keep a process alive; this frees them now). */
@@ -93,7 +109,7 @@ export async function defaultThreadCount(): Promise<number> {
 
 /** Threads run() uses for this model with these options (at most; a small call may use fewer). */
 export async function usesThreads(model: Model, o: EngineOptions = {}): Promise<number> {
-  return (await runner(model, o)).threads;
+  return (await runner(model, o, 1)).threads;
 }
 
 const per = (m: Model) => m.inputShape.reduce((p, d) => p * d, 1);
@@ -103,9 +119,9 @@ export async function run(model: Model, images: Float32Array, o: EngineOptions =
   if (!(images instanceof Float32Array)) throw new DataError('run: images must be a Float32Array');
   const n = images.length / per(model);
   if (!Number.isInteger(n) || n < 1) throw new DataError(`run: ${images.length} values is not a whole number of ${shapeStr([...model.inputShape])} images`);
-  const r = await runner(model, o);
-  const out = new Float32Array(n * model.classes);
   const step = model.kind === 'float' && model.float.fixedBatch !== undefined ? model.float.fixedBatch : MAX_BATCH;
+  const r = await runner(model, o, Math.min(n, step));
+  const out = new Float32Array(n * model.classes);
   for (let s = 0; s < n; s += step) {
     const k = Math.min(step, n - s);
     out.set(r.run(images.subarray(s * per(model), (s + k) * per(model)), k), s * model.classes);
@@ -115,7 +131,7 @@ export async function run(model: Model, images: Float32Array, o: EngineOptions =
 
 /** Whether run() on this model uses the SIMD build with these options. */
 export async function usesSimd(model: Model, o: EngineOptions = {}): Promise<boolean> {
-  return (await runner(model, o)).simd;
+  return (await runner(model, o, 1)).simd;
 }
 
 /** The class with the largest logit for each image. */

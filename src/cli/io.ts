@@ -103,3 +103,11 @@ export function parseIntFlag(v: string, name: string, min = 1): number {
   if (n < min) throw new UsageError(`${name} must be at least ${min}, got ${n}`);
   return n;
 }
+
+export const WEIGHT_FORMS = ['compact', 'fast'] as const;
+export const WEIGHTS_HELP = 'resident weight form of the integer executor: compact (int8 at 1 B, power-of-two at its code width) | fast (int8 as int16, power-of-two as shift-add tap lists); same outputs';
+
+/** --weights compact|fast (default compact). */
+export function weightsFlag(v: string | undefined): (typeof WEIGHT_FORMS)[number] {
+  return oneOf(v ?? 'compact', WEIGHT_FORMS, '--weights');
+}

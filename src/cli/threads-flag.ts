@@ -2,6 +2,7 @@
 // parallel-executor.ts), the calling one included. Default: every core, used as far as a
 // batch has work for them (MIN_MACS_PER_THREAD); 1: the one-thread executor, no workers.
 
+import type { WeightForm } from '../plan/layer-step.js';
 import { MIN_MACS_PER_THREAD } from '../api/run.js';
 import type { Classifier } from '../eval/evaluate.js';
 import type { QGraph } from '../ir/qgraph.js';
@@ -27,7 +28,7 @@ export async function threadsFlag(v: string | undefined): Promise<ThreadsChoice>
 }
 
 /** A quantized graph on `threads` threads (the threads build), planned for batches up to `maxBatch`; dispose() stops its workers. */
-export async function threadedClassifier(q: QGraph, simd: boolean, maxBatch: number, t: ThreadsChoice): Promise<Classifier & { dispose(): Promise<void> }> {
-  const ex = await ParallelQExecutor.create(q, maxBatch, { threads: t.threads, simd, minMacsPerThread: t.auto ? MIN_MACS_PER_THREAD : 0 });
+export async function threadedClassifier(q: QGraph, simd: boolean, maxBatch: number, t: ThreadsChoice, weights?: WeightForm): Promise<Classifier & { dispose(): Promise<void> }> {
+  const ex = await ParallelQExecutor.create(q, maxBatch, { threads: t.threads, simd, weights, minMacsPerThread: t.auto ? MIN_MACS_PER_THREAD : 0 });
   return { inputShape: q.input.shape, run: (images, n) => ex.run(images, n)[0]!, dispose: () => ex.dispose() };
 }

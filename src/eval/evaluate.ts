@@ -7,7 +7,7 @@ import { F32Executor } from '../runtime/f32-executor.js';
 import type { FloatModel } from '../runtime/float-model.js';
 import type { QGraph } from '../ir/qgraph.js';
 import type { Engine } from '../engine/engine.js';
-import { QExecutor } from '../runtime/q-executor.js';
+import { QExecutor, type QExecutorOptions } from '../runtime/q-executor.js';
 import { runQReference } from '../runtime/reference/q-reference-executor.js';
 
 /** Anything that maps a batch of NCHW float images to [n, classes] logits. */
@@ -67,8 +67,8 @@ export function floatClassifier(model: FloatModel, engine?: Engine): Classifier 
 }
 
 /** A quantized graph on the wasm integer kernels, planned for batches up to `maxBatch`. */
-export function quantizedClassifier(q: QGraph, engine: Engine, maxBatch: number): Classifier {
-  const ex = new QExecutor(q, engine, maxBatch);
+export function quantizedClassifier(q: QGraph, engine: Engine, maxBatch: number, opts: QExecutorOptions = {}): Classifier {
+  const ex = new QExecutor(q, engine, maxBatch, opts);
   return { inputShape: q.input.shape, run: (images, n) => ex.run(images, n)[0]! };
 }
 

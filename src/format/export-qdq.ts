@@ -59,7 +59,8 @@ import type { Graph, Node } from '../ir/graph.js';
 import { producers } from '../ir/graph.js';
 import { ModelError } from '../ir/errors.js';
 import type { QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
-import { onnx } from '../onnx/decode.js';
+import { AttributeType, encodeOnnx } from '../onnx/decode.js';
+import type { AttributeProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/onnx-schema.js';
 import { clipBounds, type ClipAttrs } from '../ops/clip.js';
 import type { FlattenAttrs } from '../ops/flatten.js';
 
@@ -67,11 +68,6 @@ export const QDQ_OPSET = 13;
 export const QDQ_IR_VERSION = 7;
 
 type Attr = number | number[] | string;
-type NodeProto = import('onnx-proto').onnx.INodeProto;
-type TensorProto = import('onnx-proto').onnx.ITensorProto;
-type AttributeProto = import('onnx-proto').onnx.IAttributeProto;
-type ValueInfoProto = import('onnx-proto').onnx.IValueInfoProto;
-type ModelProto = import('onnx-proto').onnx.IModelProto;
 
 const DT = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
 
@@ -305,7 +301,7 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
       node: nodes,
     },
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model as import('onnx-proto').onnx.ModelProto)).finish();
+  return encodeOnnx(model);
 }
 
 /** Little-endian bytes of a typed array (copied into a fresh buffer). */
@@ -319,7 +315,7 @@ function le(a: Int8Array | Int32Array | Float32Array | BigInt64Array): Uint8Arra
 const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function attr(name: string, v: Attr): AttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = AttributeType;
   if (typeof v === 'number') return { name, type: T.INT, i: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   return { name, type: T.INTS, ints: v };

@@ -1,21 +1,28 @@
-// .onnx bytes -> ONNX ModelProto, decoded by protobufjs with the ONNX schema that the
-// `onnx-proto` package ships compiled (onnx/onnx.proto, IR version 8).
+// .onnx bytes -> ONNX ModelProto, decoded by our own table-driven protobuf reader
+// (src/onnx/proto-wire.ts) with the part of the ONNX schema we use (src/onnx/onnx-schema.ts).
 // Reference: onnx/onnx.proto, messages ModelProto, GraphProto, NodeProto, TensorProto.
 
-import onnxProto from 'onnx-proto';
 import { limitMessage, withinLimit } from '../core/limits.js';
 import { ModelError } from '../ir/errors.js';
 import { tensor, type DType, type Tensor } from '../ir/tensor.js';
+import { DataLocation, ONNX_SCHEMA, type ModelProto, type TensorProto } from './onnx-schema.js';
+import { decodeMessage, encodeMessage, type Int64 } from './proto-wire.js';
 
-export const onnx = (onnxProto as unknown as typeof import('onnx-proto')).onnx;
-export type OnnxModel = import('onnx-proto').onnx.ModelProto;
+export { AttributeType, DataLocation } from './onnx-schema.js';
+export type * as OnnxTypes from './onnx-schema.js';
+export type OnnxModel = ModelProto;
+
+/** The protobuf bytes of an ONNX model (fields left out are not written). */
+export function encodeOnnx(m: ModelProto): Uint8Array {
+  return encodeMessage(ONNX_SCHEMA, 'ModelProto', m);
+}
 
 /** Decodes and sanity-checks an ONNX model. Throws ModelError with a one-line reason. */
 export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   if (bytes.length === 0) throw new ModelError('not an ONNX model: the file is empty');
   let m: OnnxModel;
   try {
-    m = onnx.ModelProto.decode(bytes);
+    m = decodeMessage(ONNX_SCHEMA, 'ModelProto', bytes) as ModelProto;
   } catch (e) {
     throw new ModelError(`not an ONNX model (truncated or corrupt protobuf): ${(e as Error).message}`);
   }
@@ -26,9 +33,9 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   return m;
 }
 
-export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
+export function toNumber(v: Int64 | null | undefined): number {
   if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
+  return typeof v === 'number' ? v : Number(v);
 }
 
 // TensorProto.DataType values (onnx.proto).
@@ -44,9 +51,9 @@ export function dtypeOf(code: number, what: string): DType {
 const ITEM_BYTES: Record<DType, number> = { float32: 4, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
 
 /** TensorProto -> Tensor (copies; raw_data is little-endian). */
-export function tensorFromProto(t: import('onnx-proto').onnx.ITensorProto, what: string): Tensor {
+export function tensorFromProto(t: TensorProto, what: string): Tensor {
   const name = `${what}${t.name ? ` '${t.name}'` : ''}`;
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0)
+  if (t.dataLocation === DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0)
     throw new ModelError(`${name}: external tensor data is not supported (save the model with the weights inside)`);
   const dtype = dtypeOf(t.dataType ?? 0, name);
   const shape = (t.dims ?? []).map((d) => toNumber(d));
@@ -68,8 +75,8 @@ export function tensorFromProto(t: import('onnx-proto').onnx.ITensorProto, what:
   if (src.length !== n) throw new ModelError(`${name}: has ${src.length} values, dims [${shape.join(',')}] need ${n}`);
   const d = out.data;
   for (let i = 0; i < n; i++) {
-    const v = src[i] as number | { toString(): string };
-    if (d instanceof BigInt64Array) d[i] = BigInt(typeof v === 'number' ? v : v.toString());
+    const v = src[i] as Int64;
+    if (d instanceof BigInt64Array) d[i] = BigInt.asIntN(64, BigInt(v));
     else (d as Float32Array)[i] = v as number;
   }
   return out;

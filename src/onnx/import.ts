@@ -2,7 +2,6 @@
 // as PyTorch exports it: Shape, Gather, Unsqueeze, Concat on constants) and infers every
 // shape for one fixed batch size.
 
-import type { onnx as OnnxNs } from 'onnx-proto';
 import { limitMessage, withinLimit } from '../core/limits.js';
 import { ModelError } from '../ir/errors.js';
 import type { Graph, Node, Value, ValueInfo } from '../ir/graph.js';
@@ -11,7 +10,8 @@ import { OpError } from '../ops/op.js';
 import { OPS } from '../ops/registry.js';
 import { checkNodeInputs, checkNodeOutputs, checkShape, NodeCheckError, validateGraph } from '../ir/validate.js';
 import { AttrReader, type AttrValue } from '../ops/attributes.js';
-import { decodeOnnx, dtypeOf, onnx, tensorFromProto, toNumber, type OnnxModel } from './decode.js';
+import { AttributeType, decodeOnnx, dtypeOf, tensorFromProto, toNumber, type OnnxModel } from './decode.js';
+import type { AttributeProto, ValueInfoProto } from './onnx-schema.js';
 
 export interface ImportOptions {
   /** Batch size the shapes are inferred for (the model's dynamic first input axis). Default 1. */
@@ -25,7 +25,7 @@ export function fixedBatch(model: OnnxModel): number | undefined {
   return d && d.dimValue != null && !d.dimParam ? toNumber(d.dimValue) : undefined;
 }
 
-function graphInputs(model: OnnxModel): OnnxNs.IValueInfoProto[] {
+function graphInputs(model: OnnxModel): ValueInfoProto[] {
   const g = model.graph!;
   const inits = new Set((g.initializer ?? []).map((t) => t.name));
   return (g.input ?? []).filter((i) => !inits.has(i.name));
@@ -145,8 +145,8 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): Graph {
   return graph;
 }
 
-function readAttrs(list: OnnxNs.IAttributeProto[], where: string): Map<string, AttrValue> {
-  const T = onnx.AttributeProto.AttributeType;
+function readAttrs(list: AttributeProto[], where: string): Map<string, AttrValue> {
+  const T = AttributeType;
   const m = new Map<string, AttrValue>();
   const dec = new TextDecoder();
   for (const a of list) {

@@ -12,6 +12,7 @@ import { layerFloatWeights } from './quantize-int8.js';
 import { levelTwo, quantizeModel, type QuantizeModelOptions } from './quantize-model.js';
 import { codeBits } from '../core/pot-codec.js';
 import { type Assignment, type Search, selectForDrop, selectForMemory, type Selection, type Target } from './select-layers.js';
+import { runtimeMeasure, runtimeTotal } from './runtime-budget.js';
 
 export interface ExtModel {
   q8: QGraph;
@@ -70,6 +71,8 @@ export interface ExtSelection extends Selection {
   target: Target;
   /** top-1 drop on the calibration images, when the target is max-drop */
   measuredDropPoints?: number;
+  /** runtime target: the chosen model's wasm memory at batch 1 (compact form) */
+  runtimeBytes?: number;
   q: QGraph;
 }
 
@@ -85,6 +88,12 @@ export async function selectExt(ext: ExtModel, metric: MetricName, target: Targe
     };
     const s = await selectForDrop(ext.layers, metric, target.points, measure, (d, t) => onProgress?.('selection', d, t));
     return { ...s, metric, search: 'greedy-remeasure', target, measuredDropPoints: s.measuredDrop, q: assignedModel(ext, s.bits) };
+  }
+  if (target.kind === 'runtime') {
+    const s = selectForMemory(ext.layers, metric, target, search, runtimeMeasure(ext.q8, ext.layers, target.bytes));
+    const q = assignedModel(ext, s.bits), bytes = runtimeTotal(q);
+    if (bytes > target.bytes) throw new Error(`runtime selection: the model needs ${bytes} bytes, over the ${target.bytes}-byte budget`); // the measure is exact
+    return { ...s, metric, search, target, runtimeBytes: bytes, q };
   }
   const s = selectForMemory(ext.layers, metric, target, search);
   return { ...s, metric, search, target, q: assignedModel(ext, s.bits) };

@@ -5,12 +5,16 @@ import { countCorrect } from '../eval/evaluate.js';
 import type { Evaluator } from '../parallel/eval-pool.js';
 import { assignedModel, type ExtModel } from './doubleqext.js';
 import type { MetricName } from './layer-metrics.js';
-import { maxSavingPct, type Search, selectForMemory } from './select-layers.js';
+import { runtimeMeasure, runtimeTotal } from './runtime-budget.js';
+import { type BudgetOf, maxSavingPct, type Search, selectForMemory } from './select-layers.js';
 
 export interface FrontierPoint {
+  /** percent of the 8-bit model saved, in what the sweep counts (FrontierResult.budgetOf) */
   budgetPct: number;
   savingVsInt8Pct: number;
   kernelWeightBytes: number;
+  /** wasm memory of the executor at batch 1 (compact weights) */
+  runtimeBytes: number;
   layers: string[];
   /** code width of each power-of-two layer */
   bits: Record<string, number>;
@@ -36,7 +40,9 @@ export function curveName(c: FrontierCurve): string {
 }
 
 export interface FrontierResult {
-  int8: { correct: number; total: number; top1: number };
+  /** what the budgets count: kernel-weight bits, or the executor's runtime bytes */
+  budgetOf: BudgetOf;
+  int8: { correct: number; total: number; top1: number; runtimeBytes: number };
   curves: FrontierCurve[];
   evaluations: number;
   seconds: number;
@@ -76,13 +82,17 @@ export class SetEvaluator {
 }
 
 export async function computeFrontier(ext: ExtModel, sets: SetEvaluator, total: number, metrics: readonly MetricName[], search: Search, step: number,
-  onProgress?: (done: number, total: number) => void): Promise<FrontierResult> {
+  onProgress?: (done: number, total: number) => void, of: BudgetOf = 'kernel'): Promise<FrontierResult> {
   const t0 = performance.now();
-  const max = maxSavingPct(ext.layers);
+  const rt = runtimeMeasure(ext.q8, ext.layers, Number.MAX_SAFE_INTEGER);
+  const max = of === 'runtime' ? (100 * (rt.int8Total - rt.leastTotal)) / rt.int8Total : maxSavingPct(ext.layers);
   const budgets: number[] = [];
   for (let b = 0; b < max - 1e-9; b += step) budgets.push(Math.round(b * 1000) / 1000);
   budgets.push(max);
-  const plans = metrics.map((metric) => ({ metric, picks: budgets.map((b) => ({ b, s: selectForMemory(ext.layers, metric, { kind: 'saving', pct: b }, search) })) }));
+  const select = (metric: MetricName, b: number) => of === 'runtime'
+    ? selectForMemory(ext.layers, metric, { kind: 'runtime', bytes: Math.floor(rt.int8Total * (1 - b / 100)) }, search, { ...rt, need: rt.int8Total - Math.floor(rt.int8Total * (1 - b / 100)) })
+    : selectForMemory(ext.layers, metric, { kind: 'saving', pct: b }, search);
+  const plans = metrics.map((metric) => ({ metric, picks: budgets.map((b) => ({ b, s: select(metric, b) })) }));
   const distinct = new Map(plans.flatMap((p) => p.picks.map((x) => [SetEvaluator.key(x.s.bits), x.s.bits] as const)));
   let i = 0;
   for (const bits of distinct.values()) {
@@ -99,10 +109,10 @@ export async function computeFrontier(ext: ExtModel, sets: SetEvaluator, total: 
       if (seen.has(k)) continue; // the previous selection already met this budget
       seen.add(k);
       const c = await sets.correct(s.bits);
-      points.push({ budgetPct: b, savingVsInt8Pct: s.savingVsInt8Pct, kernelWeightBytes: s.kernelWeightBytes, layers: s.layers, bits: s.bits, correct: c, total,
+      points.push({ budgetPct: b, savingVsInt8Pct: s.savingVsInt8Pct, kernelWeightBytes: s.kernelWeightBytes, runtimeBytes: runtimeTotal(assignedModel(ext, s.bits)), layers: s.layers, bits: s.bits, correct: c, total,
         top1: pct(c), dropVsInt8Points: pct(base) - pct(c), aboveLessAggressive: points.some((p) => p.savingVsInt8Pct < s.savingVsInt8Pct && p.correct < c) });
     }
     return { metric, search, points };
   }));
-  return { int8: { correct: base, total, top1: pct(base) }, curves, evaluations: distinct.size, seconds: (performance.now() - t0) / 1000 };
+  return { budgetOf: of, int8: { correct: base, total, top1: pct(base), runtimeBytes: rt.int8Total }, curves, evaluations: distinct.size, seconds: (performance.now() - t0) / 1000 };
 }

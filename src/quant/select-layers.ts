@@ -5,6 +5,8 @@
 // Targets:
 //   saving    at least P % of the 8-bit kernel-weight memory saved (P <= the most any choice saves)
 //   bytes     kernel weights fit in at most B bytes
+//   runtime   the executor's wasm memory at batch 1 fits in at most B bytes (the knapsack runs on
+//             resident bytes per tier instead of bits: a Measure, src/quant/runtime-budget.ts)
 //   max-drop  top-1 on the calibration images drops at most D points against the 8-bit model
 // Searches (memory targets):
 //   greedy    moves (a layer to a more saving tier) in ascending order of extra cost per extra
@@ -19,7 +21,16 @@
 import { type LayerInfo, metricCost, type MetricName, tierCost, tiersOf } from './layer-metrics.js';
 import { QuantizationError } from '../core/errors.js';
 
-export type Target = { kind: 'saving'; pct: number } | { kind: 'bytes'; bytes: number } | { kind: 'max-drop'; points: number };
+export type Target = { kind: 'saving'; pct: number } | { kind: 'bytes'; bytes: number } | { kind: 'runtime'; bytes: number } | { kind: 'max-drop'; points: number };
+/** What a budget counts: kernel-weight bits (the paper's convention) or the executor's resident bytes. */
+export const BUDGET_OF = ['kernel', 'runtime'] as const;
+export type BudgetOf = (typeof BUDGET_OF)[number];
+
+/** A memory target in units other than kernel-weight bits: what each layer's tier saves, and how much must be saved. */
+export interface Measure {
+  saved(l: LayerInfo, codeBits: number): number;
+  need: number;
+}
 export const SEARCHES = ['greedy', 'knapsack'] as const;
 export type Search = (typeof SEARCHES)[number];
 
@@ -51,9 +62,14 @@ export function maxSavingPct(layers: readonly LayerInfo[]): number {
   return (100 * layers.reduce((s, l) => s + maxSaved(l), 0)) / int8Bits(layers);
 }
 
-/** Parses --budget: "23.05%" (saved vs 8-bit) or "150000B" / "150000" (kernel-weight bytes). */
-export function parseBudget(text: string, layers: readonly LayerInfo[]): Target {
+/** Parses --budget: "23.05%" (saved vs 8-bit) or "150000B" / "150000" (kernel-weight bytes; with `of` 'runtime' resident bytes). */
+export function parseBudget(text: string, layers: readonly LayerInfo[], of: BudgetOf = 'kernel'): Target {
   const t = text.trim();
+  if (of === 'runtime') {
+    const b = /^([0-9]+)\s*B?$/.exec(t);
+    if (!b) throw new QuantizationError(`--budget-of runtime takes a size in bytes of wasm memory (e.g. 150000B), got '${text}'`);
+    return { kind: 'runtime', bytes: Number(b[1]) }; // bounds: src/quant/runtime-budget.ts
+  }
   const pct = /^([0-9]*\.?[0-9]+)\s*%$/.exec(t);
   const max = maxSavingPct(layers);
   if (pct) {
@@ -102,8 +118,8 @@ export function describe(layers: readonly LayerInfo[], chosen: Assignment | read
 }
 
 /** Per layer, its options: int8 first, then its tiers. */
-function options(layers: readonly LayerInfo[], metric: MetricName): { bits: number; saved: number; cost: number }[][] {
-  return layers.map((l) => [{ bits: 8, saved: 0, cost: 0 }, ...tiersOf(l).map((t) => ({ bits: t.codeBits, saved: t.bitsSaved, cost: tierCost(l, t, metric) }))]);
+function options(layers: readonly LayerInfo[], metric: MetricName, m?: Measure): { bits: number; saved: number; cost: number }[][] {
+  return layers.map((l) => [{ bits: 8, saved: 0, cost: 0 }, ...tiersOf(l).map((t) => ({ bits: t.codeBits, saved: m ? m.saved(l, t.codeBits) : t.bitsSaved, cost: tierCost(l, t, metric) }))]);
 }
 
 /** The achievable saving (percent of 8-bit, some choice of options) nearest to `pct`; ties go to the larger. */
@@ -150,10 +166,12 @@ function nextMove(opts: ReturnType<typeof options>, cur: number[], skip?: Readon
 const assignmentOf = (layers: readonly LayerInfo[], opts: ReturnType<typeof options>, cur: readonly number[]): Map<string, number> =>
   new Map(layers.flatMap((l, i) => (cur[i]! > 0 ? [[l.name, opts[i]![cur[i]!]!.bits] as const] : [])));
 
-export function selectForMemory(layers: readonly LayerInfo[], metric: MetricName, target: Target, search: Search): Selection {
-  const need = neededBits(target, layers);
+/** `measure`: required for a runtime target (its units replace kernel-weight bits). */
+export function selectForMemory(layers: readonly LayerInfo[], metric: MetricName, target: Target, search: Search, measure?: Measure): Selection {
+  if (target.kind === 'runtime' && !measure) throw new Error('a runtime target needs a Measure');
+  const need = measure ? measure.need : neededBits(target, layers);
   if (need <= 0) return describe(layers, new Map());
-  const opts = options(layers, metric);
+  const opts = options(layers, metric, measure);
   if (search === 'greedy') {
     const cur = layers.map(() => 0);
     let saved = 0;

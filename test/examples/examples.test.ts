@@ -36,9 +36,13 @@ describe('examples/', () => {
     const r = await example('memory.mjs');
     expect(r.code, r.err).toBe(0);
     const rows = r.out.trim().split('\n');
-    const bits = rows.slice(0, -1).map((l) => Number(/(\d+) bits/.exec(l)![1]));
-    const total = Number(/kernel weights (\d+) B/.exec(rows.at(-1)!)![1]);
-    expect(bits.reduce((a, b) => a + b, 0) / 8).toBe(total);
+    const bits = rows.filter((l) => / bits {2}file /.test(l)).map((l) => Number(/(\d+) bits/.exec(l)![1]));
+    const totals = rows.find((l) => l.startsWith('kernel weights'))!;
+    expect(bits.reduce((a, b) => a + b, 0) / 8).toBe(Number(/kernel weights (\d+) B/.exec(totals)![1]));
+    const rt = /runtime budget (\d+) B: (\d) PoT layers, resident (\d+) B \(compact\), (\d+) B \(fast\)/.exec(rows.at(-1)!)!;
+    expect(Number(rt[3])).toBeLessThanOrEqual(Number(rt[1]));
+    expect(Number(rt[2])).toBeGreaterThan(0);
+    expect(Number(rt[4])).toBeGreaterThan(Number(rt[3]));
   });
 
   it('frontier.mjs: curves from 0 % to the all-PoT saving, and an aborted call', async () => {

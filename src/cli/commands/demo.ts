@@ -12,7 +12,8 @@ import { inspect, type MemoryTable } from '../../api/inspect.js';
 import { loadModel, saveModel, type FloatNet, type Model } from '../../api/model.js';
 import { parseDigits } from '../../api/digits.js';
 import { writeFileAtomic } from '../atomic-write.js';
-import { DEFAULT_MODEL_PATH, readFileBytes, UsageError } from '../io.js';
+import { DEFAULT_MODEL_PATH, readFileBytes, UsageError, weightsFlag, WEIGHTS_HELP } from '../io.js';
+import { kernelWeightBytes } from '../units.js';
 import { progress, type Progress } from '../progress.js';
 import { THREADS_HELP, threadsFlag } from '../threads-flag.js';
 
@@ -82,7 +83,7 @@ function layerTable(mems: [string, MemoryTable][]): string {
   return t.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
 }
 
-export async function runDemo(o: { budget?: string; outDir?: string; threads?: number; show: boolean }) {
+export async function runDemo(o: { budget?: string; outDir?: string; threads?: number; weights?: 'compact' | 'fast'; show: boolean }) {
   const t0 = performance.now();
   const b = bars(o.show);
   try {
@@ -92,10 +93,10 @@ export async function runDemo(o: { budget?: string; outDir?: string; threads?: n
     const onProgress = (p: { stage: string; done: number; total: number }) => b.update(p.stage, p.done, p.total);
     const evalRow = async (name: DemoRow['model'], description: string, m: Model, q?: Quantized): Promise<[DemoRow, MemoryTable]> => {
       const t = performance.now();
-      const acc: Accuracy = await evaluate(m, digits.test.batches(100), { threads: o.threads, onProgress: (p) => b.update(`evaluate ${name}`, p.done, digits.test.count) });
-      const mem = await inspect(m);
+      const acc: Accuracy = await evaluate(m, digits.test.batches(100), { threads: o.threads, weights: o.weights, onProgress: (p) => b.update(`evaluate ${name}`, p.done, digits.test.count) });
+      const mem = await inspect(m, { weights: o.weights });
       return [{ model: name, description, top1: acc.top1, correct: acc.correct, total: acc.total, potLayers: q ? [...q.potLayers] : [],
-        kernelWeightBytes: mem.totals.kernelBits.actual / 8, savingVsInt8Pct: q ? q.savingVsInt8Pct : null, fileBytes: mem.totals.fileBytes,
+        kernelWeightBytes: kernelWeightBytes(mem.layers.map((l) => ({ weightBits: l.kernelBits }))), savingVsInt8Pct: q ? q.savingVsInt8Pct : null, fileBytes: mem.totals.fileBytes,
         residentBytes: mem.totals.residentBytes, seconds: (performance.now() - t) / 1000 }, mem];
     };
     const out: [DemoRow, MemoryTable][] = [await evalRow('float32', 'the embedded float model', model)];
@@ -133,13 +134,15 @@ export function registerDemo(program: Command): void {
     .option('--budget <target>', `DoubleQExt memory budget: percent saved vs 8-bit or kernel-weight bytes (default ${DEMO_BUDGET})`)
     .option('--out-dir <dir>', 'also write the three quantized models there (int8.dq, doubleqext.dq, doubleq.dq)')
     .option('--threads <n>', THREADS_HELP)
+    .option('--weights <form>', WEIGHTS_HELP, 'compact')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { budget?: string; outDir?: string; threads?: string; json?: boolean }) => {
+    .action(async (o: { budget?: string; outDir?: string; threads?: string; weights?: string; json?: boolean }) => {
       const threads = o.threads === undefined ? undefined : (await threadsFlag(o.threads)).threads;
-      const r = await runDemo({ budget: o.budget, outDir: o.outDir, threads, show: !o.json });
+      const weights = weightsFlag(o.weights);
+      const r = await runDemo({ budget: o.budget, outDir: o.outDir, threads, weights, show: !o.json });
       const summary = demoSummary(r.rows);
       if (o.json) {
-        process.stdout.write(JSON.stringify({ model: DEFAULT_MODEL_PATH, data: DIGITS_PATH, budget: r.budget, calibImages: r.calibImages, testImages: r.rows[0]!.total,
+        process.stdout.write(JSON.stringify({ model: DEFAULT_MODEL_PATH, data: DIGITS_PATH, budget: r.budget, weights, calibImages: r.calibImages, testImages: r.rows[0]!.total,
           rows: r.rows, layers: Object.fromEntries(r.mems.map(([row, m]) => [row.model, m.layers])), summary, seconds: r.seconds, cpuSeconds: cpuSeconds() }) + '\n');
         return;
       }
@@ -148,7 +151,8 @@ export function registerDemo(program: Command): void {
         `Evaluation: the ${r.rows[0]!.total}-image test split on the integer wasm engine.\n\n` +
         `${table(r.rows)}\n\nKernel-weight bits per layer ('pot' = power-of-two codes):\n${layerTable(r.mems.map(([row, m]) => [row.model, m]))}\n\n` +
         `${summary}\n` +
-        `Resident bytes: what the integer executor keeps in wasm memory (packed layers, scratch, activations); the shift-add kernels unpack power-of-two codes, so they save file and transfer size, not resident memory.\n` +
+        `Resident bytes: what the integer executor keeps in wasm memory (packed layers, scratch, activations), --weights ${weights}: ` +
+        (weights === 'compact' ? 'power-of-two layers stay at their code width, so they save resident memory too.\n' : 'power-of-two layers as shift-add tap lists, larger than int8.\n') +
         `Done in ${r.seconds.toFixed(1)} s.\n`);
     });
 }

@@ -4,7 +4,7 @@ import { MNIST_NORMALIZATION } from '../../data/mnist.js';
 import { openDataset } from '../../data/node-files.js';
 import { evaluate, floatClassifier, quantizedClassifier, referenceQClassifier, type EvalResult } from '../../eval/evaluate.js';
 import { isSimdSupported, loadEngine } from '../../runtime/wasm-loader.js';
-import { asUsage, formatFlag, loadAnyModel, oneOf, parseIntFlag, UsageError } from '../io.js';
+import { asUsage, formatFlag, loadAnyModel, oneOf, parseIntFlag, UsageError, weightsFlag, WEIGHTS_HELP } from '../io.js';
 import { progress } from '../progress.js';
 import { THREADS_HELP, threadedClassifier, threadsFlag } from '../threads-flag.js';
 
@@ -20,6 +20,7 @@ export interface EvalFlags {
   batch?: string;
   engine?: string;
   threads?: string;
+  weights?: string;
   json?: boolean;
 }
 
@@ -43,6 +44,8 @@ export interface EvalReport extends EvalResult {
   engine: string;
   /** threads of one inference (quantized models on wasm; else 1) */
   threads: number;
+  /** resident weight form of the integer executor (quantized models on wasm) */
+  weights: 'compact' | 'fast';
   imagesPerSecond: number;
 }
 
@@ -51,6 +54,7 @@ export async function evalModel(model: string, o: EvalFlags, showProgress: boole
   const limit = o.limit === undefined ? undefined : parseIntFlag(o.limit, '--limit');
   const batch = o.batch === undefined ? 50 : parseIntFlag(o.batch, '--batch');
   const engineName = oneOf(o.engine ?? 'wasm', ENGINES, '--engine');
+  const weights = weightsFlag(o.weights);
   if (engineName === 'wasm-simd' && !isSimdSupported()) throw new UsageError('--engine wasm-simd: this runtime has no WebAssembly SIMD; use wasm-scalar');
   const threadsChoice = await threadsFlag(o.threads);
   const m = loadAnyModel(model);
@@ -62,12 +66,12 @@ export async function evalModel(model: string, o: EvalFlags, showProgress: boole
   try {
     // memory is planned for the batch actually used: never more images than the data (or --limit) has
     const used = Math.max(1, Math.min(batch, limit ?? Infinity, Number.isFinite(data.size) ? data.size : Infinity));
-    const threaded = m.kind === 'quantized' && engine && threadsChoice.threads > 1 ? await threadedClassifier(m.q, engine.simd, used, threadsChoice) : undefined;
-    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : threaded ?? (engine ? quantizedClassifier(m.q, engine, used) : referenceQClassifier(m.q));
+    const threaded = m.kind === 'quantized' && engine && threadsChoice.threads > 1 ? await threadedClassifier(m.q, engine.simd, used, threadsChoice, weights) : undefined;
+    const classifier = m.kind === 'float' ? floatClassifier(m.model, engine) : threaded ?? (engine ? quantizedClassifier(m.q, engine, used, { weights }) : referenceQClassifier(m.q));
     const r = await evaluate(classifier, data, { batch: used, limit, onProgress: (d, t) => bar.update(d, t) }).finally(() => threaded?.dispose());
     const pot = m.kind === 'quantized' ? m.q.nodes.filter((n) => (n.op === 'conv' || n.op === 'gemm') && n.pot).length : 0;
     const kind = m.kind === 'float' ? 'float32' : pot ? 'int8+pot' : 'int8';
-    return { model, modelKind: kind, data: o.data, format, engine: engine ? (engine.simd ? 'wasm-simd' : 'wasm-scalar') : 'reference', threads: threaded ? threadsChoice.threads : 1, ...r, imagesPerSecond: r.total / r.seconds };
+    return { model, modelKind: kind, data: o.data, format, engine: engine ? (engine.simd ? 'wasm-simd' : 'wasm-scalar') : 'reference', threads: threaded ? threadsChoice.threads : 1, weights, ...r, imagesPerSecond: r.total / r.seconds };
   } finally {
     bar.stop();
   }
@@ -91,6 +95,7 @@ export function registerEval(program: Command): void {
     .option('--batch <n>', 'images per batch', '50')
     .option('--engine <name>', 'wasm (SIMD kernels when available) | wasm-simd | wasm-scalar | reference (plain TypeScript loops)', 'wasm')
     .option('--threads <n>', THREADS_HELP)
+    .option('--weights <form>', WEIGHTS_HELP, 'compact')
     .option('--json', 'print one JSON object on stdout')
     .action(async (model: string, o: EvalFlags) => {
       const r = await evalModel(model, o, !o.json);

@@ -7,7 +7,7 @@ import { memoryReport, type KernelWeightBits, type RuntimeBytes, type WeightForm
 import { planArena } from '../../plan/planner.js';
 import { kernelsOf } from '../../plan/kernel-of.js';
 import { quantizeInt8 } from '../../quant/quantize-int8.js';
-import { loadAnyModel } from '../io.js';
+import { loadAnyModel, weightsFlag, WEIGHTS_HELP } from '../io.js';
 import { inspectHw } from './export-hw.js';
 import { kernelWeightBytes, savedPct } from '../units.js';
 
@@ -17,8 +17,10 @@ export interface InspectLayer extends LayerSummary {
   weightBits: number;
   /** .dq: bytes the integer executor keeps resident for the layer's weights (as its kernel reads them) */
   residentWeightBytes?: number;
-  /** .dq: the wasm kernel that runs the layer in the default (compact) weight form; null: none (a reshape) */
+  /** .dq: the wasm kernel that runs the layer in the weight form reported; null: none (a reshape) */
   kernel?: string | null;
+  /** .dq: bytes of its per-channel constants (bias', requantization) beside them */
+  residentConstantBytes?: number;
 }
 
 export interface InspectReport {
@@ -26,6 +28,8 @@ export interface InspectReport {
   /** as `eval` names it: int8+pot when some layers have power-of-two weights */
   kind: 'float32' | 'int8' | 'int8+pot';
   batch: number;
+  /** .dq: the resident weight form the runtime figures are for (--weights) */
+  weights?: 'compact' | 'fast';
   inputs: { name: string; dtype: string; shape: number[] }[];
   outputs: { name: string; dtype: string; shape: number[] }[];
   foldedBatchNorm: boolean;
@@ -58,18 +62,18 @@ function placeholderRanges(g: Graph): Map<string, { min: number; max: number }> 
 }
 
 
-export function inspectModel(path: string, foldBn: boolean): InspectReport {
+export function inspectModel(path: string, foldBn: boolean, weights: 'compact' | 'fast' = 'compact'): InspectReport {
   const m = loadAnyModel(path);
   if (m.kind === 'quantized') {
     const q: QGraph = m.q;
-    const mem = memoryReport(q);
+    const mem = memoryReport(q, undefined, { weights });
     const byName = new Map(mem.layers.map((l) => [l.name, l]));
     const io = (name: string, shape: number[]) => ({ name, dtype: 'float32', shape: [1, ...shape] });
     const s = summarizeQ(q);
-    const kernels = kernelsOf(q);
+    const kernels = kernelsOf(q, { weights });
     return {
-      model: path, kind: mem.layers.some((l) => l.format === 'pot') ? 'int8+pot' : 'int8', batch: 1, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)), foldedBatchNorm: true,
-      layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0, ...(byName.has(l.name) ? { residentWeightBytes: byName.get(l.name)!.residentWeightBytes } : {}), kernel: kernels.get(l.name) ?? null })),
+      model: path, kind: mem.layers.some((l) => l.format === 'pot') ? 'int8+pot' : 'int8', batch: 1, weights, inputs: [io(q.input.name, q.input.shape)], outputs: q.outputs.map((o) => io(o.name, o.shape)), foldedBatchNorm: true,
+      layers: s.layers.map((l) => ({ ...l, format: byName.get(l.name)?.format ?? 'int8', weightBits: byName.get(l.name)?.weightBits ?? 0, ...(byName.has(l.name) ? { residentWeightBytes: byName.get(l.name)!.residentWeightBytes, residentConstantBytes: byName.get(l.name)!.residentConstantBytes } : {}), kernel: kernels.get(l.name) ?? null })),
       totals: { ...s.totals, kernelWeightBits: mem.kernelWeightBits, kernelWeightBytes: kernelWeightBytes(mem.layers), savingVsInt8Pct: mem.savingVsInt8Pct, savingVsFloat32Pct: mem.savingVsFloat32Pct,
         wholeModelBytes: mem.wholeModel.total, fileBytes: m.fileBytes, arenaBytes: mem.arenaBytes, runtimeBytes: mem.runtimeBytes },
       wholeModel: { ...mem.wholeModel, int8Bytes: mem.wholeModelInt8Bytes, savingVsInt8Pct: mem.wholeModelSavingVsInt8Pct },
@@ -108,7 +112,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 const bytes = (bits: number) => `${fmt(bits)} bits (${fmt(Math.ceil(bits / 8))} bytes)`;
 
 export function formatInspect(r: InspectReport): string {
-  const resident = r.kind === 'int8';
+  const resident = r.kind !== 'float32';
   const quantized = r.kind !== 'float32';
   const rows = r.layers.map((l) => [l.name, l.op, `[${l.outputShape.join(',')}]`, fmt(l.params), fmt(l.macs), l.weightBits ? l.format : '', l.weightBits ? fmt(l.weightBits) : '',
     ...(resident ? [l.residentWeightBytes !== undefined ? fmt(l.residentWeightBytes) : ''] : []), ...(quantized ? [l.kernel ?? ''] : [])]);
@@ -140,7 +144,7 @@ export function formatInspect(r: InspectReport): string {
     t.arenaBytes !== null
       ? `integer executor: activation arena ${fmt(t.arenaBytes)} bytes at batch 1${r.kind === 'float32' ? ' (after quantization)' : ''}`
       : `integer executor: not available: ${r.integerUnsupported}`,
-    ...(rt ? [`runtime memory at batch 1: ${fmt(rt.total)} bytes = ${fmt(rt.weights)} weights + ${fmt(rt.constants)} per-channel constants + ${fmt(rt.scratch)} scratch + ${fmt(rt.arena)} arena (wasm memory the executor allocates)`] : []),
+    ...(rt ? [`runtime memory at batch 1 (--weights ${r.weights}): ${fmt(rt.total)} bytes = ${fmt(rt.weights)} weights + ${fmt(rt.constants)} per-channel constants + ${fmt(rt.scratch)} scratch + ${fmt(rt.arena)} arena (wasm memory the executor allocates)`] : []),
   ].join('\n');
 }
 
@@ -151,10 +155,12 @@ export function registerInspect(program: Command): void {
     .argument('<model>', 'model file (.onnx or .dq)')
     .option('--fold-bn', 'show the graph after folding BatchNormalization into Conv')
     .option('--hw', 'hardware cost report of a .dq model: accumulator widths, shifters, ROM bits (src/hw/hw-report.ts)')
+    .option('--weights <form>', `.dq: runtime memory for this ${WEIGHTS_HELP.replace(' of the integer executor', '')}`, 'compact')
     .option('--json', 'print one JSON object on stdout')
-    .action((model: string, o: { foldBn?: boolean; json?: boolean; hw?: boolean }) => {
+    .action((model: string, o: { foldBn?: boolean; json?: boolean; hw?: boolean; weights?: string }) => {
+      const weights = weightsFlag(o.weights);
       if (o.hw) return void process.stdout.write(inspectHw(model, !!o.json) + '\n');
-      const r = inspectModel(model, !!o.foldBn);
+      const r = inspectModel(model, !!o.foldBn, weights);
       process.stdout.write(o.json ? JSON.stringify(r) + '\n' : formatInspect(r) + '\n');
     });
 }

@@ -7,10 +7,10 @@ import type { CalibrationMethod } from '../../quant/calibrate.js';
 import { measureSensitivity, prepareExt, selectExt } from '../../quant/doubleqext.js';
 import type { MetricName } from '../../quant/layer-metrics.js';
 import { quantizeModel } from '../../quant/quantize-model.js';
-import { parseBudget, parseMaxDrop, type Target } from '../../quant/select-layers.js';
+import { BUDGET_OF, parseBudget, parseMaxDrop, type Target } from '../../quant/select-layers.js';
 import { loadEngine } from '../../runtime/wasm-loader.js';
 import { writeFileAtomic, refuseOverwritingInput } from '../atomic-write.js';
-import { asUsage, InputError, loadModel, UsageError } from '../io.js';
+import { asUsage, InputError, loadModel, oneOf, UsageError } from '../io.js';
 import { progress, type Progress } from '../progress.js';
 import { kernelWeightBytes } from '../units.js';
 import { addCalibrationFlags, addPotFlags, addSelectionFlags, maxSavingForTiers, parseQuantFlags, type QuantFlags } from './quant-flags.js';
@@ -19,6 +19,7 @@ export interface QuantizeFlags extends QuantFlags {
   out: string;
   pot?: string;
   budget?: string;
+  budgetOf?: string;
   maxDrop?: string;
 }
 
@@ -41,6 +42,8 @@ export interface QuantizeReport {
   biasCorrection: boolean;
   /** kernel weights only, percent saved vs 8-bit (positive = smaller) */
   savingVsInt8Pct: number;
+  /** wasm memory of the integer executor at batch 1, compact weights (src/plan/memory-report.ts runtimeBytes.total) */
+  runtimeBytes: number;
   /** DoubleQExt: how the layers were chosen */
   selection?: { metric: MetricName; search: string; target: Target; measuredDropPoints?: number; tiers: number[]; bits: Record<string, number> };
   seconds: number;
@@ -74,6 +77,9 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
   if (o.budget !== undefined && o.maxDrop !== undefined) throw new UsageError('give one target: --budget or --max-drop');
   if (!ext && potSpec === 'none' && (o.rounding || o.method || o.refitScale || o.biasCorrection)) throw new UsageError('--method, --rounding, --refit-scale and --bias-correction go with --pot, --budget or --max-drop');
   if (!ext && (o.metric || o.search || o.tiers)) throw new UsageError('--metric, --search and --tiers go with --budget or --max-drop');
+  const budgetOf = oneOf(o.budgetOf ?? 'kernel', BUDGET_OF, '--budget-of');
+  if (o.budgetOf !== undefined && o.budget === undefined) throw new UsageError('--budget-of goes with --budget');
+  if (budgetOf === 'runtime' && !/^\s*[0-9]+\s*B?\s*$/.test(o.budget!)) throw new UsageError(`--budget-of runtime takes a size in bytes of wasm memory (e.g. 150000B), got '${o.budget}'`);
   if (o.budget !== undefined) {
     // cheap checks before the slow part; the exact byte bounds are checked once the layers are known
     const pct = /^\s*(-?[0-9]*\.?[0-9]+)\s*%\s*$/.exec(o.budget);
@@ -91,7 +97,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
     } else {
       const prepared = await prepareExt(m, f.calibData, { ...f.opts, engine, onProgress: bars.update }, f.tiers);
       calibImages = prepared.calibImages;
-      const target: Target = maxDrop ?? asUsage(() => parseBudget(o.budget!, prepared.layers));
+      const target: Target = maxDrop ?? asUsage(() => parseBudget(o.budget!, prepared.layers, budgetOf));
       let ev, base;
       if (f.metric === 'sensitivity' || target.kind === 'max-drop') {
         ev = await createEvaluator(await loadEvalSet(await f.calibData(), f.opts.limit));
@@ -116,7 +122,7 @@ export async function quantizeCommand(model: string, o: QuantizeFlags, showProgr
     model, out: o.out, calibration: f.opts.calibration, percentile: f.opts.percentile, perTensor: !!o.perTensor, calibImages,
     layers: mem.layers.length, weightBytes: kernelWeightBytes(mem.layers), fileBytes: bytes.length,
     potLayers: pot, rounding: pot.length ? f.rule : undefined, method: pot.length ? f.method : undefined, refitScale: !!o.refitScale, biasCorrection: !!o.biasCorrection,
-    savingVsInt8Pct: mem.savingVsInt8Pct, selection, seconds: (performance.now() - t0) / 1000,
+    savingVsInt8Pct: mem.savingVsInt8Pct, runtimeBytes: mem.runtimeBytes.total, selection, seconds: (performance.now() - t0) / 1000,
     cpuSeconds: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
   };
 }
@@ -131,13 +137,14 @@ export function registerQuantize(program: Command): void {
   c.option('--pot <layers>', "level two: power-of-two weights for 'all', 'none' or a comma-separated list of layer names (see inspect)", 'none');
   addPotFlags(c);
   c.option('--budget <target>', 'DoubleQExt: save at least this much kernel-weight memory vs 8-bit (e.g. 23.05%), or fit the kernel weights in this many bytes (e.g. 180000B)')
+    .option('--budget-of <what>', "what a byte --budget counts: kernel (kernel weights, the paper's convention) | runtime (the executor's wasm memory at batch 1: weights, constants, scratch, arena); default kernel")
     .option('--max-drop <points>', 'DoubleQExt: most power-of-two layers whose top-1 on the calibration images stays within this many points of 8-bit');
   addSelectionFlags(c);
   c.option('--json', 'print one JSON object on stdout').action(async (model: string, o: QuantizeFlags) => {
     const r = await quantizeCommand(model, o, !o.json);
     process.stdout.write(o.json ? JSON.stringify(r) + '\n' :
       `wrote ${r.out}: ${r.layers} layers (${r.potLayers.length} power-of-two${r.rounding ? `, ${r.rounding} rule${r.refitScale ? ', scale re-fit' : ''}${r.biasCorrection ? ', bias correction' : ''}` : ''}), ` +
-      `${r.weightBytes.toLocaleString('en-US')} kernel-weight bytes (${r.savingVsInt8Pct.toFixed(2)} % saved vs 8-bit), ${r.fileBytes.toLocaleString('en-US')} bytes on disk; ` +
+      `${r.weightBytes.toLocaleString('en-US')} kernel-weight bytes (${r.savingVsInt8Pct.toFixed(2)} % saved vs 8-bit), ${r.fileBytes.toLocaleString('en-US')} bytes on disk, ${r.runtimeBytes.toLocaleString('en-US')} bytes of wasm memory at batch 1; ` +
       `${r.calibration}${r.percentile ? ` ${r.percentile}` : ''} calibration on ${r.calibImages} images, ${r.perTensor ? 'per-tensor' : 'per-channel'} weights` +
       (r.selection ? `; layers chosen by ${r.selection.metric} with ${r.selection.search}${r.selection.measuredDropPoints !== undefined ? `, calibration top-1 drop ${r.selection.measuredDropPoints.toFixed(2)} points` : ''}` : '') +
       `, ${r.seconds.toFixed(1)} s\n`);

@@ -3,7 +3,7 @@
 
 import type { QGraph, QNode } from '../../ir/qgraph.js';
 import { dequantizeOutput, quantizeInput } from '../edges.js';
-import { qs8Add, qs8Conv2d, qs8Gemm, qs8GlobalAvgPool, qs8MaxPool, x8StridedCopy, x8ToNchw } from './qs8-ops.js';
+import { qs8Add, qs8Conv2d, qs8Gemm, qs8GlobalAvgPool, qs8MaxPool, x8StridedCopy, x8ToNchw, type AccExtremes } from './qs8-ops.js';
 
 export interface QRunResult {
   /** int8 value of every graph output (NHWC / [n,k]) */
@@ -12,7 +12,11 @@ export interface QRunResult {
   outputs: Float32Array[];
 }
 
-export function runQReference(q: QGraph, x: Float32Array, n: number, observe?: (node: QNode, y: Int8Array) => void): QRunResult {
+/**
+ * `observe`: each node's int8 output. `accumulators`: per conv / gemm node name, the extremes its
+ * partial sums reach (entries created as needed, updated over runs: src/hw/acc-trace.ts).
+ */
+export function runQReference(q: QGraph, x: Float32Array, n: number, observe?: (node: QNode, y: Int8Array) => void, accumulators?: Map<string, AccExtremes>): QRunResult {
   const env = new Map<string, Int8Array>();
   const inp = new Int8Array(x.length);
   quantizeInput(x, n, q.input.shape, q.input.q, inp);
@@ -21,10 +25,12 @@ export function runQReference(q: QGraph, x: Float32Array, n: number, observe?: (
   for (const node of q.nodes) {
     const a = env.get(node.inputs[0]!)!;
     const xq = qp(node.inputs[0]!), yq = qp(node.outputs[0]!);
+    let ext = accumulators?.get(node.name);
+    if (accumulators && !ext && (node.op === 'conv' || node.op === 'gemm')) accumulators.set(node.name, (ext = { lo: Infinity, hi: -Infinity }));
     let y: Int8Array;
     switch (node.op) {
-      case 'conv': y = qs8Conv2d(a, n, node, xq, yq); break;
-      case 'gemm': y = qs8Gemm(a, n, node, xq, yq); break;
+      case 'conv': y = qs8Conv2d(a, n, node, xq, yq, ext); break;
+      case 'gemm': y = qs8Gemm(a, n, node, xq, yq, ext); break;
       case 'add': y = qs8Add(a, env.get(node.inputs[1]!)!, node, xq, qp(node.inputs[1]!), yq); break;
       case 'gavgpool': y = qs8GlobalAvgPool(a, n, node, xq, yq); break;
       case 'maxpool': y = qs8MaxPool(a, n, node); break;

@@ -6,12 +6,23 @@ import type { QAdd, QConv, QGemm, QGlobalAvgPool, QMaxPool, QParams, QStridedCop
 import { requantize, roundingShift } from '../../core/requant.js';
 import { clampInt } from '../../core/rounding.js';
 
-export function qs8Conv2d(x: Int8Array, n: number, node: QConv, xq: QParams, yq: QParams): Int8Array {
+/**
+ * An accumulator observer for conv / gemm: the extremes every partial sum reaches. Each output
+ * starts at its bias and adds one tap at a time in weight-memory order (OHWI), padded taps
+ * skipped: the order of the hardware PE (src/hw/accumulator-width.ts, hw/rtl).
+ */
+export interface AccExtremes {
+  lo: number;
+  hi: number;
+}
+
+export function qs8Conv2d(x: Int8Array, n: number, node: QConv, xq: QParams, yq: QParams, ext?: AccExtremes): Int8Array {
   const g = node.geometry;
   const cg = g.c / g.group, mg = g.m / g.group;
   const y = new Int8Array(n * g.oh * g.ow * g.m);
   const zx = xq.zeroPoint, zy = yq.zeroPoint;
   const { weights: w, bias, requant, qmin, qmax } = node;
+  let lo = ext?.lo ?? 0, hi = ext?.hi ?? 0;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < g.oh; oy++) {
       for (let ox = 0; ox < g.ow; ox++) {
@@ -19,6 +30,7 @@ export function qs8Conv2d(x: Int8Array, n: number, node: QConv, xq: QParams, yq:
         for (let m = 0; m < g.m; m++) {
           const c0 = Math.floor(m / mg) * cg;
           let acc = bias[m]!;
+          if (ext) (lo = Math.min(lo, acc)), (hi = Math.max(hi, acc));
           for (let i = 0; i < g.kh; i++) {
             const iy = oy * g.strideH - g.padTop + i * g.dilationH;
             if (iy < 0 || iy >= g.h) continue;
@@ -27,7 +39,13 @@ export function qs8Conv2d(x: Int8Array, n: number, node: QConv, xq: QParams, yq:
               if (ix < 0 || ix >= g.w) continue;
               const xo = ((b * g.h + iy) * g.w + ix) * g.c + c0;
               const wo = ((m * g.kh + i) * g.kw + j) * cg;
-              for (let c = 0; c < cg; c++) acc += (x[xo + c]! - zx) * w[wo + c]!;
+              if (!ext) for (let c = 0; c < cg; c++) acc += (x[xo + c]! - zx) * w[wo + c]!;
+              else
+                for (let c = 0; c < cg; c++) {
+                  acc += (x[xo + c]! - zx) * w[wo + c]!;
+                  if (acc < lo) lo = acc;
+                  else if (acc > hi) hi = acc;
+                }
             }
           }
           y[yo + m] = clampInt(zy + requantize(acc, requant.mult[m]!, requant.shift[m]!), qmin, qmax);
@@ -35,16 +53,21 @@ export function qs8Conv2d(x: Int8Array, n: number, node: QConv, xq: QParams, yq:
       }
     }
   }
+  if (ext) (ext.lo = lo), (ext.hi = hi);
   return y;
 }
 
-export function qs8Gemm(x: Int8Array, n: number, node: QGemm, xq: QParams, yq: QParams): Int8Array {
+export function qs8Gemm(x: Int8Array, n: number, node: QGemm, xq: QParams, yq: QParams, ext?: AccExtremes): Int8Array {
   const { k, m, weights: w, bias, requant, qmin, qmax } = node;
   const y = new Int8Array(n * m);
   for (let b = 0; b < n; b++)
     for (let o = 0; o < m; o++) {
       let acc = bias[o]!;
-      for (let p = 0; p < k; p++) acc += (x[b * k + p]! - xq.zeroPoint) * w[o * k + p]!;
+      if (ext) (ext.lo = Math.min(ext.lo, acc)), (ext.hi = Math.max(ext.hi, acc));
+      for (let p = 0; p < k; p++) {
+        acc += (x[b * k + p]! - xq.zeroPoint) * w[o * k + p]!;
+        if (ext) (ext.lo = Math.min(ext.lo, acc)), (ext.hi = Math.max(ext.hi, acc));
+      }
       y[b * m + o] = clampInt(yq.zeroPoint + requantize(acc, requant.mult[o]!, requant.shift[o]!), qmin, qmax);
     }
   return y;
