@@ -19,3 +19,4 @@ export const ALIGN: i32 = 16;
 export * from "./abi/f32";
 export * from "./abi/qs8";
 export * from "./abi/potw";
+export * from "./abi/ops";

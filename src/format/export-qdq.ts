@@ -284,6 +284,8 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
         produced(y);
         break;
       }
+      default:
+        throw new ModelError(`node '${n.name}': the ${n.op} op has no QDQ export yet (doubleq runs it in integers itself)`);
     }
   }
 

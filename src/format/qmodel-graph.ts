@@ -6,6 +6,7 @@ import { LIMITS, limitMessage, overflowingChannel, type LimitName } from '../cor
 import { codeBits, decodePot, isPotCode, isPotRounding, POT_ROUNDINGS, type PotBits, type PotRounding } from '../core/pot-codec.js';
 import type { ChannelRequant, Conv2dGeometry, PotWeights, QConv, QGemm, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
 import { unpackCodes } from './bit-pack.js';
+import { readExtraNode, type ReadHelpers } from './qmodel-ops.js';
 
 type ArrayKind = 'u8' | 'i8' | 'i32' | 'f32';
 const ITEM: Record<ArrayKind, number> = { u8: 1, i8: 1, i32: 4, f32: 4 };
@@ -111,6 +112,11 @@ export class GraphReader {
       this.fail(`${what}: output size does not follow from the input size and window`);
     if (withM && (o.c % o.group !== 0 || o.m % o.group !== 0)) this.fail(`${what}: group must divide c and m`);
     return o;
+  }
+
+  private helpers(size: (v: string) => number, q: (v: string) => QParams): ReadHelpers {
+    return { fail: this.fail, int: this.int.bind(this), lim: this.lim.bind(this), ints: this.ints.bind(this), size, q,
+      i8: (v, n, w) => this.tensor(v, 'i8', n, w), i32: (v, n, w) => this.tensor(v, 'i32', n, w), geometry: (v, w) => this.geometry(v, w, false) };
   }
 
   graph(raw: unknown): QGraph {
@@ -224,8 +230,8 @@ export class GraphReader {
           arity(1);
           sizes(size(inputs[0]!), size(inputs[0]!));
           return { ...base, op: 'reshape' };
-        default:
-          return this.fail(`${what} has unknown op ${JSON.stringify(o.op)}`);
+        default: // issue 12 ops, or an unknown op
+          return readExtraNode(o, base, what, this.helpers(size, (v) => val(v, what).q));
       }
     });
     const outputs = this.arr(r.outputs, 'outputs', 16).map((ov, i) => {

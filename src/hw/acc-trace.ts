@@ -8,6 +8,7 @@ import { requantize } from '../core/requant.js';
 import { clampInt } from '../core/rounding.js';
 import { qs8Add, qs8GlobalAvgPool, qs8MaxPool, x8StridedCopy, x8ToNchw } from '../runtime/reference/qs8-ops.js';
 import { quantizeInput } from '../runtime/edges.js';
+import { runExtraRef } from '../runtime/reference/qs8-ops-extra.js';
 
 export interface AccExtremes {
   lo: number;
@@ -105,6 +106,7 @@ export function traceAccumulators(q: QGraph, images: Float32Array, n: number, ex
       case 'strided-copy': y = x8StridedCopy(a, n, node); break;
       case 'to-nchw': y = x8ToNchw(a, n, node); break;
       case 'reshape': y = a; break;
+      default: y = runExtraRef(node, n, (v) => env.get(v)!, qp);
     }
     env.set(node.outputs[0]!, y);
   }

@@ -6,6 +6,7 @@
 
 import type { FixedPointMultiplier } from '../core/fixed-point.js';
 import type { PotBits, PotRounding } from '../core/pot-codec.js';
+import type { QNodeExtra } from './qgraph-ops.js';
 
 export type { PotBits, PotRounding } from '../core/pot-codec.js';
 
@@ -135,7 +136,8 @@ export interface QReshape extends QNodeBase {
   op: 'reshape';
 }
 
-export type QNode = QConv | QGemm | QAdd | QGlobalAvgPool | QMaxPool | QStridedCopy | QToNchw | QReshape;
+export type QNode = QConv | QGemm | QAdd | QGlobalAvgPool | QMaxPool | QStridedCopy | QToNchw | QReshape | QNodeExtra;
+export type * from './qgraph-ops.js';
 
 export interface QGraph {
   name: string;

@@ -20,6 +20,7 @@ import type { GemmAttrs } from '../ops/gemm.js';
 import type { PadAttrs } from '../ops/pad.js';
 import type { PoolAttrs } from '../ops/pool.js';
 import { resolveWindow } from '../ops/window.js';
+import { lowerExtra } from './lower-ops.js';
 
 const NCHW_TO_NHWC_AXIS = [-1, 2, 0, 1]; // batch has no per-image axis
 
@@ -50,6 +51,7 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
   const inp = g.inputs[0]!;
   if (inp.shape.length !== 4 && inp.shape.length !== 2) throw new QuantizationError(`input '${inp.name}' must be NCHW or [N, K], got rank ${inp.shape.length}`);
   define(inp.name);
+  let inputShape = inp.shape.slice(1); // flat when the input is NHWC (src/passes/lower-ops.ts)
 
   for (const n of g.nodes) {
     const base = { name: n.name, source: n.op, inputs: [n.inputs[0]!], outputs: [n.outputs[0]!] };
@@ -142,14 +144,14 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
         break;
       }
       default:
-        fail(n, 'this op has no integer kernel');
+        nodes.push(...lowerExtra(g, n, { act, define, fail, flatInput: (s) => { inputShape = s; define(inp.name, s); } }));
     }
   }
   const outputs = g.outputs.map((o) => {
-    act(o.name);
-    return { name: o.name, shape: o.shape.slice(1), value: o.name };
+    const s = act(o.name);
+    return { name: o.name, shape: s.length === 1 ? s : o.shape.slice(1), value: o.name }; // flat: dequantized in NHWC order
   });
-  return { name: g.name, input: { name: inp.name, shape: inp.shape.slice(1) }, outputs, shapes, nodes };
+  return { name: g.name, input: { name: inp.name, shape: inputShape }, outputs, shapes, nodes };
 }
 
 /** Slice / constant Pad of an NCHW map as a strided copy over HWC (the batch axis untouched). */

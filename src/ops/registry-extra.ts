@@ -1,0 +1,16 @@
+// The ops issue 12 added: elementwise activations (integer form: a 256-entry table), Mul,
+// Softmax, Dropout (identity) and Transpose (layout at the edges only).
+
+import type { OpDef } from './op.js';
+import { Dropout } from './dropout.js';
+import { Elu } from './elu.js';
+import { HardSigmoid } from './hard-sigmoid.js';
+import { HardSwish } from './hard-swish.js';
+import { LeakyRelu } from './leaky-relu.js';
+import { Mul } from './mul.js';
+import { Sigmoid } from './sigmoid.js';
+import { Softmax } from './softmax.js';
+import { Tanh } from './tanh.js';
+import { Transpose } from './transpose.js';
+
+export const EXTRA_OPS: OpDef<any>[] = [Dropout, Elu, HardSigmoid, HardSwish, LeakyRelu, Mul, Sigmoid, Softmax, Tanh, Transpose];
