@@ -38,7 +38,9 @@ export function readExtraNode(o: Record<string, unknown>, base: { name: string; 
       if (cells > 1 << 16) h.fail(`${what}: a window of ${cells} cells is more than 65536`);
       const mult = h.i32(o.mult, cells, `${what} mult`), shift = h.i32(o.shift, cells, `${what} shift`);
       for (let d = 0; d < cells; d++) checkFixedPoint(mult[d]!, shift[d]!, `${what} divisor ${d + 1}`, h.fail);
-      return { ...base, op: 'avgpool', geometry, countIncludePad: o.countIncludePad as boolean, mult, shift };
+      const ceilExtra = h.ints(o.ceilExtra, `${what} ceilExtra`, 0, 2 ** 16, 2);
+      if (ceilExtra.length !== 2 || ceilExtra[0]! > geometry.padBottom || ceilExtra[1]! > geometry.padRight) h.fail(`${what} ceilExtra must be 2 values within padBottom, padRight`);
+      return { ...base, op: 'avgpool', geometry, countIncludePad: o.countIncludePad as boolean, ceilExtra: [ceilExtra[0]!, ceilExtra[1]!], mult, shift };
     }
     case 'lut': {
       arity(1);

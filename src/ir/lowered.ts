@@ -106,6 +106,8 @@ export interface LAvgPool extends LNodeBase {
   op: 'avgpool';
   geometry: Omit<Conv2dGeometry, 'm' | 'group'>;
   countIncludePad: boolean;
+  /** bottom rows / right columns of padding that ceil_mode added (never counted) */
+  ceilExtra: [number, number];
 }
 
 /** An elementwise float function of one input (activations, an unfused Relu / Clip): a table once quantized. */

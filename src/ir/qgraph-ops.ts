@@ -29,6 +29,8 @@ export interface QAvgPool extends Base {
   op: 'avgpool';
   geometry: PoolGeometry;
   countIncludePad: boolean;
+  /** of padBottom / padRight, the rows / columns ceil_mode added past the padded extent (never counted) */
+  ceilExtra: [number, number];
   /** one per divisor 1 .. kh * kw */
   mult: Int32Array;
   shift: Int32Array;
@@ -90,7 +92,7 @@ export const SOFTMAX_OUTPUT_Q = { scale: 1 / 256, zeroPoint: -128 } as const;
 export const SOFTMAX_MAX_K = 32767;
 
 /** The counted extent of an avgpool window, [loH, hiH, loW, hiW]: a cell (iy, ix) counts toward d iff loH <= iy < hiH and loW <= ix < hiW. */
-export function avgpoolCountBounds(n: Pick<QAvgPool, 'geometry' | 'countIncludePad'>): [number, number, number, number] {
+export function avgpoolCountBounds(n: Pick<QAvgPool, 'geometry' | 'countIncludePad' | 'ceilExtra'>): [number, number, number, number] {
   const g = n.geometry;
-  return n.countIncludePad ? [-g.padTop, g.h + g.padBottom, -g.padLeft, g.w + g.padRight] : [0, g.h, 0, g.w];
+  return n.countIncludePad ? [-g.padTop, g.h + g.padBottom - n.ceilExtra[0], -g.padLeft, g.w + g.padRight - n.ceilExtra[1]] : [0, g.h, 0, g.w];
 }

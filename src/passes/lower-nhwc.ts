@@ -20,7 +20,7 @@ import type { GemmAttrs } from '../ops/gemm.js';
 import type { PadAttrs } from '../ops/pad.js';
 import type { PoolAttrs } from '../ops/pool.js';
 import { resolveWindow } from '../ops/window.js';
-import { lowerExtra } from './lower-ops.js';
+import { lowerExtra, poolGeometry } from './lower-ops.js';
 
 const NCHW_TO_NHWC_AXIS = [-1, 2, 0, 1]; // batch has no per-image axis
 
@@ -106,8 +106,7 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
         const [h, w, c] = act(n.inputs[0]!) as [number, number, number];
         const r = resolveWindow((n.attrs as PoolAttrs).window, h, w);
         define(n.outputs[0]!);
-        nodes.push({ ...base, op: 'maxpool', geometry: { c, h, w, kh: r.kh, kw: r.kw, strideH: r.strideH, strideW: r.strideW,
-          dilationH: r.dilationH, dilationW: r.dilationW, padTop: r.pads[0], padLeft: r.pads[1], padBottom: r.pads[2], padRight: r.pads[3], oh: r.oh, ow: r.ow } });
+        nodes.push({ ...base, op: 'maxpool', geometry: poolGeometry(r, h, w, c) }); // ceil_mode as extra padding
         break;
       }
       case 'Slice':

@@ -19,7 +19,8 @@ import type { PoolAttrs } from '../ops/pool.js';
 import { softmaxSplit, type SoftmaxAttrs } from '../ops/softmax.js';
 import type { TransposeAttrs } from '../ops/transpose.js';
 import { isUnary } from '../ops/unary.js';
-import { resolveWindow } from '../ops/window.js';
+import { resolveWindow, type ResolvedWindow } from '../ops/window.js';
+import type { PoolGeometry } from '../ir/qgraph-ops.js';
 
 const NCHW_TO_NHWC_AXIS = [-1, 2, 0, 1];
 
@@ -34,6 +35,18 @@ export interface LowerContext {
 
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * A resolved pooling window as the kernels take it: ceil_mode's extra output row / column
+ * becomes extra bottom / right padding (the floor formula then gives the same oh, ow; padding
+ * never wins a max, and avgpool does not count it: see ceilExtra).
+ */
+export function poolGeometry(r: ResolvedWindow, h: number, w: number, c: number): PoolGeometry {
+  const extra = (o: number, s: number, k: number, d: number, size: number, p0: number, p1: number) => Math.max(p1, (o - 1) * s + (k - 1) * d + 1 - size - p0);
+  return { c, h, w, kh: r.kh, kw: r.kw, strideH: r.strideH, strideW: r.strideW, dilationH: r.dilationH, dilationW: r.dilationW,
+    padTop: r.pads[0], padLeft: r.pads[1], padBottom: extra(r.oh, r.strideH, r.kh, r.dilationH, h, r.pads[0], r.pads[2]),
+    padRight: extra(r.ow, r.strideW, r.kw, r.dilationW, w, r.pads[1], r.pads[3]), oh: r.oh, ow: r.ow };
+}
 
 /** The lowered nodes of `n`, or an error naming it. */
 export function lowerExtra(g: Graph, n: Node, cx: LowerContext): LNode[] {
@@ -50,9 +63,9 @@ export function lowerExtra(g: Graph, n: Node, cx: LowerContext): LNode[] {
       const [h, w, c] = cx.act(n.inputs[0]!) as [number, number, number];
       const a = n.attrs as PoolAttrs;
       const r = resolveWindow(a.window, h, w);
+      const geometry = poolGeometry(r, h, w, c);
       cx.define(out);
-      return [{ ...base, op: 'avgpool', countIncludePad: a.countIncludePad, geometry: { c, h, w, kh: r.kh, kw: r.kw, strideH: r.strideH, strideW: r.strideW,
-        dilationH: r.dilationH, dilationW: r.dilationW, padTop: r.pads[0], padLeft: r.pads[1], padBottom: r.pads[2], padRight: r.pads[3], oh: r.oh, ow: r.ow } }];
+      return [{ ...base, op: 'avgpool', countIncludePad: a.countIncludePad, geometry, ceilExtra: [geometry.padBottom - r.pads[2], geometry.padRight - r.pads[3]] }];
     }
     case 'Concat': {
       for (const i of n.inputs) if (g.constants.has(i)) cx.fail(n, `concatenating the constant '${i}' has no integer kernel`);

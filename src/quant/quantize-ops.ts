@@ -58,7 +58,11 @@ export function requantLut(xq: QParams, yq: QParams, what: string): Int8Array {
   return lutOf((q) => yq.zeroPoint + requantize(q - xq.zeroPoint, mult, shift));
 }
 
-const clampFn = (c: Clamp) => (x: number) => (x < c.lo ? c.lo : x > c.hi ? c.hi : x);
+/** A Relu / Clip on float32 inputs, as the float op computes it. */
+const clampFn = (c: Clamp) => (x: number) => {
+  const v = Math.fround(x);
+  return v < c.lo ? Math.fround(c.lo) : v > c.hi ? Math.fround(c.hi) : v;
+};
 
 /** exp[d] = round(2^16 * exp(-s * d)), d = 0 .. 255. */
 export function softmaxExpTable(scale: number): Int32Array {
@@ -87,7 +91,7 @@ export function quantizeExtra(n: LNode, cx: QuantizeOpsContext): QNode[] {
         mult[d - 1] = fp.mult;
         shift[d - 1] = fp.shift;
       }
-      return [{ op: 'avgpool', name, inputs: [x.name], outputs: [out], geometry: n.geometry, countIncludePad: n.countIncludePad, mult, shift }];
+      return [{ op: 'avgpool', name, inputs: [x.name], outputs: [out], geometry: n.geometry, countIncludePad: n.countIncludePad, ceilExtra: [...n.ceilExtra], mult, shift }];
     }
     case 'concat': {
       const y = calibrated();

@@ -49,12 +49,14 @@ function poolNode(t: PoolCase, rng: () => number): QAvgPool {
     if ((o - 1) * s >= i + p0) o--;
     return o;
   };
-  const geometry = { c: t.c, h: t.h, w: t.w, kh: t.k[0], kw: t.k[1], strideH: t.s[0], strideW: t.s[1], padTop: t.pads[0], padLeft: t.pads[1], padBottom: t.pads[2], padRight: t.pads[3],
-    dilationH: 1, dilationW: 1, oh: out(t.h, t.k[0], t.s[0], t.pads[0], t.pads[2]), ow: out(t.w, t.k[1], t.s[1], t.pads[1], t.pads[3]) };
+  const oh = out(t.h, t.k[0], t.s[0], t.pads[0], t.pads[2]), ow = out(t.w, t.k[1], t.s[1], t.pads[1], t.pads[3]);
+  // ceil_mode's extra outputs as extra (uncounted) bottom / right padding, as the lowering does
+  const padBottom = Math.max(t.pads[2], (oh - 1) * t.s[0] + t.k[0] - t.h - t.pads[0]), padRight = Math.max(t.pads[3], (ow - 1) * t.s[1] + t.k[1] - t.w - t.pads[1]);
+  const geometry = { c: t.c, h: t.h, w: t.w, kh: t.k[0], kw: t.k[1], strideH: t.s[0], strideW: t.s[1], padTop: t.pads[0], padLeft: t.pads[1], padBottom, padRight, dilationH: 1, dilationW: 1, oh, ow };
   const cells = t.k[0] * t.k[1], mult = new Int32Array(cells), shift = new Int32Array(cells);
   const r = t.real ?? 0.5 + rng();
   for (let d = 1; d <= cells; d++) ({ mult: mult[d - 1]!, shift: shift[d - 1]! } = quantizeMultiplier(r / d));
-  return { op: "avgpool", name: "ap", inputs: ["x"], outputs: ["y"], geometry, countIncludePad: t.inc, mult, shift };
+  return { op: "avgpool", name: "ap", inputs: ["x"], outputs: ["y"], geometry, countIncludePad: t.inc, ceilExtra: [padBottom - t.pads[2], padRight - t.pads[3]], mult, shift };
 }
 
 describe("qs8_avgpool", () => {
@@ -63,6 +65,7 @@ describe("qs8_avgpool", () => {
   cases.push({ n: 1, h: 7, w: 8, c: 17, k: [3, 3], s: [2, 2], pads: [1, 0, 1, 1], inc: false, ceil: true });
   cases.push({ n: 1, h: 7, w: 8, c: 17, k: [3, 3], s: [2, 2], pads: [1, 0, 1, 1], inc: true, ceil: true });
   cases.push({ n: 3, h: 5, w: 6, c: 20, k: [2, 3], s: [1, 1], pads: [1, 2, 0, 1], inc: true });
+  for (const inc of [false, true]) cases.push({ n: 1, h: 6, w: 8, c: 18, k: [3, 3], s: [2, 2], pads: [0, 1, 0, 0], inc, ceil: true }); // ceil adds a row and a column
   cases.push({ n: 1, h: 4, w: 4, c: 3, k: [3, 3], s: [1, 1], pads: [2, 2, 2, 2], inc: false }); // corner windows hold one cell
   for (const fill of [-128, 127]) for (const zx of [-128, 127]) cases.push({ n: 1, h: 16, w: 16, c: 19, k: [16, 16], s: [1, 1], pads: [0, 0, 0, 0], inc: false, fill, zx, real: 1 });
   cases.push({ n: 1, h: 6, w: 6, c: 18, k: [3, 3], s: [3, 3], pads: [0, 0, 0, 0], inc: false, real: 2 ** -20 }, { n: 1, h: 6, w: 6, c: 18, k: [3, 3], s: [3, 3], pads: [0, 0, 0, 0], inc: false, real: 3.7 });
