@@ -89,7 +89,10 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
         break;
       }
       case 'Add': {
-        if (n.inputs.some((i) => g.constants.has(i))) fail(n, 'adding a constant has no integer kernel');
+        if (n.inputs.some((i) => g.constants.has(i))) {
+          nodes.push(...lowerExtra(g, n, { act, define, fail, flatInput: () => fail(n, 'not an input transpose') })); // a scalar: a table
+          break;
+        }
         const a = act(n.inputs[0]!), b = act(n.inputs[1]!);
         if (a.join() !== b.join()) fail(n, `broadcasting add [${a}] + [${b}] has no integer kernel`);
         define(n.outputs[0]!);

@@ -2,7 +2,7 @@
 // lower itself):
 //   - AveragePool -> avgpool (any window, stride, pads, count_include_pad, ceil_mode);
 //   - Sigmoid, HardSigmoid, HardSwish, LeakyRelu, Tanh, Elu (any unary op of src/ops/unary.ts),
-//     and Mul by a scalar constant -> lut (the float function, tabulated once quantized);
+//     and Add / Mul of a scalar constant -> lut (the float function, tabulated once quantized);
 //   - Concat of activations along a per-image axis -> concat;
 //   - Mul of two activations, equal shapes or [c, 1, 1] broadcast over [c, h, w] -> mul;
 //   - Softmax over a run that is contiguous in NHWC (the class axis of [N, K], the channels of
@@ -79,15 +79,19 @@ export function lowerExtra(g: Graph, n: Node, cx: LowerContext): LNode[] {
       cx.define(out);
       return [{ ...base, inputs: [...n.inputs], op: 'concat', outer, lens: shapes.map((s) => prod(s.slice(t))) }];
     }
+    case 'Add':
     case 'Mul': {
       const k = n.inputs.findIndex((i) => g.constants.has(i));
       if (k >= 0) {
         const c = g.constants.get(n.inputs[k]!)!;
-        if (c.data.length !== 1) cx.fail(n, `multiplying by the constant '${n.inputs[k]}' of ${c.data.length} values has no integer kernel (only a scalar)`);
-        const v = Number(c.data[0]);
+        if (c.data.length !== 1 || g.constants.has(n.inputs[1 - k]!)) {
+          cx.fail(n, n.op === 'Add' ? 'adding a constant has no integer kernel (only a scalar)' : `multiplying by the constant '${n.inputs[k]}' of ${c.data.length} values has no integer kernel (only a scalar)`);
+        }
+        const v = Math.fround(Number(c.data[0]));
         cx.act(n.inputs[1 - k]!);
         cx.define(out);
-        return [{ ...base, inputs: [n.inputs[1 - k]!], op: 'lut', fn: (x) => Math.fround(Math.fround(x) * v) }];
+        const fn = n.op === 'Add' ? (x: number) => Math.fround(Math.fround(x) + v) : (x: number) => Math.fround(Math.fround(x) * v);
+        return [{ ...base, inputs: [n.inputs[1 - k]!], op: 'lut', fn }];
       }
       let [a, b] = [n.inputs[0]!, n.inputs[1]!];
       let sa = cx.act(a), sb = cx.act(b);

@@ -48,7 +48,7 @@ function checkOps(r: RunAll, x: Float32Array): number {
         const f = floatNode.get(node.name);
         // a table the float op built: exactly the op on all 256 inputs; a requantizing one: 1 LSB
         const xs = Float32Array.from({ length: 256 }, (_, k) => qp(xin).scale * (k - 128 - qp(xin).zeroPoint));
-        const fy = f && !node.name.includes('/requant') ? (OPS.get(f.op)!.run([f32([256], xs), ...f.inputs.slice(1).map((i) => g.constants.get(i))], f.attrs as never)[0]!.data as Float32Array) : xs;
+        const fy = f && !node.name.includes('/requant') ? (OPS.get(f.op)!.run(f.inputs.map((i) => g.constants.get(i) ?? f32([256], xs)), f.attrs as never)[0]!.data as Float32Array) : xs;
         for (let k = 0; k < 256; k++) near(node, node.table, k, ideal(fy[k]!), f && !node.name.includes('/requant') ? 0 : 1);
         break;
       }
@@ -186,7 +186,7 @@ describe('issue-12 op families in small networks, end to end in integers', () =>
     expect(r.q.outputs[0]!.shape).toEqual([6 * 7 * 5]);
   });
 
-  it('every unary activation as a table, Clip with any bounds, Mul by a constant, Relu after a pool', () => {
+  it('every unary activation as a table, Clip with any bounds, Mul and Add of a scalar, Relu after a pool', () => {
     const b = new NetBuilder(17);
     let x = b.conv('x', 3, 18, 3, { relu: false });
     x = b.op('Sigmoid', [x]);
@@ -195,10 +195,11 @@ describe('issue-12 op families in small networks, end to end in integers', () =>
     x = b.op('Elu', [b.conv(x, 18, 18, 1, { relu: false })], { alpha: 0.7 });
     x = b.op('Clip', [x, b.scalar(-0.25), b.scalar(0.6)]);
     x = b.op('Mul', [x, b.scalar(1.5)]);
+    x = b.op('Add', [b.scalar(0.25), x]);
     x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
     x = b.op('Relu', [x]);
     b.op('GlobalAveragePool', [x], undefined, 'y');
     const r = check(model([{ name: 'x', dims: ['N', 3, 10, 10] }], b, 'y'), [3, 10, 10], ['lut'], 700);
-    expect(r.q.nodes.filter((n) => n.op === 'lut').length).toBe(7);
+    expect(r.q.nodes.filter((n) => n.op === 'lut').length).toBe(8);
   });
 });
