@@ -30,6 +30,11 @@ const cases: Case[] = [
   { name: 'LeakyRelu default', x: [3, 7], nodes: one('LeakyRelu', ['x']) },
   { name: 'Tanh', x: [2, 3, 4, 5], nodes: one('Tanh', ['x']) },
   { name: 'Elu alpha 0.5', x: [2, 3, 4, 5], nodes: one('Elu', ['x'], { alpha: 0.5 }) },
+  { name: 'Softplus', x: [2, 40], nodes: one('Softplus', ['x']) },
+  { name: 'Selu default', x: [2, 40], nodes: one('Selu', ['x']) },
+  { name: 'Selu alpha gamma', x: [2, 40], nodes: one('Selu', ['x'], { alpha: 1.5, gamma: 0.5 }) },
+  { name: 'Abs', x: [2, 40], nodes: one('Abs', ['x']) },
+  { name: 'Neg', x: [2, 40], nodes: one('Neg', ['x']) },
   { name: 'Mul same shape', x: [2, 3, 4, 5], nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, { op: 'Mul', inputs: ['x', 's'], outputs: ['y'] }] },
   {
     name: 'Mul squeeze-excitation broadcast [N,C,H,W] x [N,C,1,1]', x: [2, 3, 4, 5],
