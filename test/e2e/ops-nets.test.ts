@@ -14,6 +14,7 @@ import type { QGraph, QNode, QParams } from '../../src/ir/qgraph.js';
 import { f32 } from '../../src/ir/tensor.js';
 import { OPS } from '../../src/ops/registry.js';
 import { quantizeValue } from '../../src/quant/qparams.js';
+import type { QuantizeInt8Options } from '../../src/quant/quantize-int8.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
 import { buildModel } from '../helpers/onnx-builder.js';
@@ -86,9 +87,9 @@ function checkOps(r: RunAll, x: Float32Array): number {
 }
 
 /** The whole battery on one model; returns the run. */
-function check(model: Uint8Array, inShape: number[], expectOps: string[], seed: number): RunAll {
+function check(model: Uint8Array, inShape: number[], expectOps: string[], seed: number, opts: QuantizeInt8Options = {}): RunAll {
   const per = inShape.reduce((p, d) => p * d, 1);
-  const r = runAll(model, engines, rand(32 * per, seed), rand(N * per, seed + 1), N);
+  const r = runAll(model, engines, rand(32 * per, seed), rand(N * per, seed + 1), N, opts);
   const ops = new Set(r.q.nodes.map((n) => n.op));
   for (const op of expectOps) expect(ops, `quantized graph has ${op}`).toContain(op);
   r.ref.forEach((ref, i) => {
@@ -149,6 +150,16 @@ describe('issue-12 op families in small networks, end to end in integers', () =>
     x = b.conv(x, 48, 10, 1);
     b.op('GlobalAveragePool', [x], undefined, 'y');
     check(model([{ name: 'x', dims: ['N', 3, 16, 16] }], b, 'y'), [3, 16, 16], ['concat'], 300);
+  });
+
+  it('Concat of six branches of different scales, requantized: a chain of kernel calls behind tables', () => {
+    const b = new NetBuilder(18);
+    const x = b.conv('x', 3, 8, 3);
+    const branches = [1, 2, 3, 4, 5, 6].map((k) => b.conv(x, 8, k + 2, k % 2 ? 1 : 3));
+    const cat = b.op('Concat', branches, { axis: 1 });
+    b.op('GlobalAveragePool', [b.conv(cat, 33, 7, 1)], undefined, 'y');
+    const r = check(model([{ name: 'x', dims: ['N', 3, 9, 9] }], b, 'y'), [3, 9, 9], ['concat', 'lut'], 800, { concatScale: 'requantize' });
+    expect(r.q.nodes.filter((n) => n.op === 'concat').length).toBe(2); // 4 inputs per call: 6 = 4 + (1 + 2)
   });
 
   it('squeeze-excitation block: GlobalAveragePool, 1x1 reduce/expand, HardSigmoid, broadcast Mul, HardSwish', () => {
