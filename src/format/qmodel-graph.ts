@@ -140,8 +140,10 @@ export class GraphReader {
       shape: this.ints(inp.shape, 'input.shape', 1, 1 << 24, 3),
       q: (() => { const q = this.obj(inp.q, 'input.q'); return this.qparams(q.scale, q.zeroPoint, 'input'); })(),
       quantized: this.str(inp.quantized, 'input.quantized'),
+      ...(inp.floatShape === undefined ? {} : { floatShape: this.ints(inp.floatShape, 'input.floatShape', 1, 1 << 24, 3) }),
     };
     if (input.shape.reduce((p, d) => p * d, 1) !== size(input.quantized)) this.fail('input shape does not match its quantized value');
+    if (input.floatShape && input.floatShape.reduce((p, d) => p * d, 1) !== size(input.quantized)) this.fail('input floatShape does not match its quantized value');
 
     const written = new Set([input.quantized]);
     const nodes: QNode[] = this.arr(r.nodes, 'nodes', 1 << 16).map((nv, i) => {

@@ -92,7 +92,7 @@ export type LNode = LConv | LGemm | LAdd | LGlobalAvgPool | LMaxPool | LStridedC
 export interface LoweredGraph {
   name: string;
   /** The float input: its name and NCHW (or [k]) shape per image. */
-  input: { name: string; shape: number[] };
+  input: { name: string; shape: number[]; floatShape?: number[] };
   /** Graph outputs: float name and per-image float shape; `value` is the lowered value holding it. */
   outputs: { name: string; shape: number[]; value: string }[];
   /** Per-image shapes of every lowered value, the input's first. */

@@ -141,8 +141,12 @@ export type * from './qgraph-ops.js';
 
 export interface QGraph {
   name: string;
-  /** The float input: NCHW shape per image, and how it is quantized. */
-  input: { name: string; shape: number[]; q: QParams; quantized: string };
+  /**
+   * The float input: NCHW shape per image, and how it is quantized. An NHWC input (a Transpose to
+   * NCHW follows it, src/passes/lower-ops.ts) is `shape` [h*w*c], quantized in its own order, and
+   * `floatShape` [h, w, c] is the per-image shape its data has.
+   */
+  input: { name: string; shape: number[]; q: QParams; quantized: string; floatShape?: number[] };
   /** Graph outputs: the int8 value and its float name/shape (per image). */
   outputs: { name: string; shape: number[]; quantized: string }[];
   values: Map<string, QValue>;

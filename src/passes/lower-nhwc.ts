@@ -153,7 +153,8 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
     const s = act(o.name);
     return { name: o.name, shape: s.length === 1 ? s : o.shape.slice(1), value: o.name }; // flat: dequantized in NHWC order
   });
-  return { name: g.name, input: { name: inp.name, shape: inputShape }, outputs, shapes, nodes };
+  const floatShape = inputShape.length === inp.shape.length - 1 ? {} : { floatShape: inp.shape.slice(1) }; // NHWC: kept flat
+  return { name: g.name, input: { name: inp.name, shape: inputShape, ...floatShape }, outputs, shapes, nodes };
 }
 
 /** Slice / constant Pad of an NCHW map as a strided copy over HWC (the batch axis untouched). */

@@ -138,7 +138,7 @@ export function quantizeLowered(l: LoweredGraph, calibrated: RangeTable, opts: Q
     }
   }
   const outputs = l.outputs.map((o) => ({ name: o.name, shape: o.shape, quantized: qv(o.value).name }));
-  return { name: l.name, input: { name: l.input.name, shape: l.input.shape, q: inQ.q, quantized: inQ.name }, outputs, values, nodes };
+  return { name: l.name, input: { name: l.input.name, shape: l.input.shape, ...(l.input.floatShape ? { floatShape: l.input.floatShape } : {}), q: inQ.q, quantized: inQ.name }, outputs, values, nodes };
 }
 
 /** The float weights of each weight layer of a QGraph, in the QNode's order (for scale re-fit). */

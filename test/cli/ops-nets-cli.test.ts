@@ -62,6 +62,23 @@ describe('issue-12 nets from the command line', () => {
     });
   }
 
+  it('tf2onnx-style NHWC input (Transpose to NCHW), Softmax output: the .dq takes the same NHWC data', async () => {
+    const b = new NetBuilder(24);
+    let x = b.op('Transpose', ['x'], { perm: [0, 3, 1, 2] });
+    x = b.op('GlobalAveragePool', [b.conv(x, 3, 12, 3, { stride: 2 })]);
+    b.op('Softmax', [b.gemm(b.op('Flatten', [x]), 12, 10)], { axis: -1 }, 'y');
+    const onnx = join(tmp, 'nhwc.onnx'), out = join(tmp, 'nhwc.dq'), data = join(tmp, 'nhwc.npy');
+    writeFileSync(onnx, buildModel({ inputs: [{ name: 'x', dims: ['N', 16, 16, 3] }], outputs: [{ name: 'y' }], nodes: b.nodes, initializers: b.inits }));
+    const r = mulberry32(6);
+    writeFileSync(data, writeNpy({ dtype: 'float32', shape: [N, 16, 16, 3], data: Float32Array.from({ length: N * 768 }, () => r() * 2 - 1) }));
+    writeFileSync(join(tmp, 'nhwc_labels.npy'), writeNpy({ dtype: 'int64', shape: [N], data: BigInt64Array.from({ length: N }, (_, i) => BigInt(i % 10)) }));
+    const q = await cli('quantize', onnx, '--calib', data, '--format', 'npy', '--out', out);
+    expect(q.code, q.err).toBe(0);
+    const e = await cli('eval', out, '--data', data, '--format', 'npy', '--json');
+    expect(e.code, e.err).toBe(0);
+    expect(JSON.parse(e.out)).toMatchObject({ modelKind: 'int8', total: N });
+  });
+
   it('a Transpose inside the network: exit 1, one line naming the op and the node', async () => {
     const b = new NetBuilder(23);
     const x = b.conv('x', 3, 4, 3);
