@@ -32,7 +32,8 @@
 //     Version 1.1 added power-of-two layers; a 1.0 file is a 1.1 file without them. Version 1.2
 //     added the rule gptq; a 1.1 file is a 1.2 file without it. Still 1.2, issue 12 added the
 //     nodes avgpool, lut, concat, mul and softmax (src/format/qmodel-ops.ts): a file without them
-//     reads as before; a reader that predates them refuses them as an unknown op.
+//     reads as before; a reader that predates them refuses them as an unknown op. Likewise the
+//     optional input.floatShape (an NHWC input: the data's per-image shape, src/ir/qgraph.ts).
 //
 // A reader validates everything before use: sizes, offsets, alignment, the checksum, every
 // reference, every node's array lengths against its geometry, value references, parameter
