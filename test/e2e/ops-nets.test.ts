@@ -133,8 +133,11 @@ describe('issue-12 op families in small networks, end to end in integers', () =>
     x = b.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 });
     x = b.conv(x, 20, 17, 1);
     x = b.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 1, 1], ceil_mode: 1 });
+    x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }); // 5x4 -> 3x2 (floor: 2x2); the planner refused ceil_mode before
     b.op('GlobalAveragePool', [x], undefined, 'y');
-    check(model([{ name: 'x', dims: ['N', 3, 15, 13] }], b, 'y'), [3, 15, 13], ['avgpool'], 200);
+    const r = check(model([{ name: 'x', dims: ['N', 3, 15, 13] }], b, 'y'), [3, 15, 13], ['avgpool', 'maxpool'], 200);
+    // 8x7 input, pads (1, 0, 1, 1), stride 2: ceil gives 5x4 where floor gives 4x3, one extra row and column
+    expect(r.q.nodes.filter((n) => n.op === 'avgpool').map((n) => n.op === 'avgpool' && n.ceilExtra)).toEqual([[0, 0], [1, 1]]);
   });
 
   it('SqueezeNet-style fire modules: squeeze 1x1, expand 1x1 and 3x3, Concat', () => {
