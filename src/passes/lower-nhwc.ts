@@ -6,7 +6,8 @@
 //   - Slice / Pad (4-D, batch axis untouched) -> strided-copy with NCHW axes mapped to HWC;
 //   - Flatten / Reshape of a map with h*w > 1 -> to-nchw + reshape (the float model flattens
 //     NCHW); Identity -> reshape;
-//   - Relu / Clip -> clamp, for fuseActivations to fold into the op before it.
+//   - Relu / Clip -> clamp, for fuseActivations to fold into the op before it;
+//   - every other op (AveragePool, activations, Concat, Mul, Softmax, ...): src/passes/lower-ops.ts.
 // An op with no integer kernel is an error naming the op and the node.
 
 import { QuantizationError } from '../core/errors.js';
