@@ -20,3 +20,4 @@ export * from "./abi/f32";
 export * from "./abi/qs8";
 export * from "./abi/potw";
 export * from "./abi/dwconv";
+export * from "./abi/ops";

@@ -134,3 +134,41 @@ export function qs8_qc8w_dwconv_minmax(params: Qs8Qc8wDwconvParams): void {
     qs8_qc8w_dwconv_minmax__scalar(params);
   }
 }
+
+// ─── issue 12: avgpool, lookup tables, concat, mul, softmax ───
+import { Qs8AvgpoolParams, Qs8SoftmaxParams, Qs8VmulParams, X8ConcatParams, X8LutParams } from "./abi";
+import { qs8_avgpool__scalar } from "./kernels/qs8-avgpool/scalar";
+import { qs8_avgpool__wasmsimd } from "./kernels/qs8-avgpool/wasmsimd";
+import { x8_lut__scalar } from "./kernels/x8-lut/scalar";
+import { x8_lut__wasmsimd } from "./kernels/x8-lut/wasmsimd";
+import { x8_concat__scalar } from "./kernels/x8-concat/scalar";
+import { x8_concat__wasmsimd } from "./kernels/x8-concat/wasmsimd";
+import { qs8_vmul__scalar } from "./kernels/qs8-vmul/scalar";
+import { qs8_vmul__wasmsimd } from "./kernels/qs8-vmul/wasmsimd";
+import { qs8_softmax__scalar } from "./kernels/qs8-softmax/scalar";
+import { qs8_softmax__wasmsimd } from "./kernels/qs8-softmax/wasmsimd";
+
+export function qs8_avgpool(params: Qs8AvgpoolParams): void {
+  if (ASC_FEATURE_SIMD) qs8_avgpool__wasmsimd(params);
+  else qs8_avgpool__scalar(params);
+}
+
+export function x8_lut(params: X8LutParams): void {
+  if (ASC_FEATURE_SIMD) x8_lut__wasmsimd(params);
+  else x8_lut__scalar(params);
+}
+
+export function x8_concat(params: X8ConcatParams): void {
+  if (ASC_FEATURE_SIMD) x8_concat__wasmsimd(params);
+  else x8_concat__scalar(params);
+}
+
+export function qs8_vmul(params: Qs8VmulParams): void {
+  if (ASC_FEATURE_SIMD) qs8_vmul__wasmsimd(params);
+  else qs8_vmul__scalar(params);
+}
+
+export function qs8_softmax(params: Qs8SoftmaxParams): void {
+  if (ASC_FEATURE_SIMD) qs8_softmax__wasmsimd(params);
+  else qs8_softmax__scalar(params);
+}

@@ -42,7 +42,7 @@ export function floatNet(float: FloatModel, fileBytes: number): FloatNet {
 
 export function quantizedNet(q: QGraph): QuantizedNet {
   const potLayers = q.nodes.filter((n) => (n.op === 'conv' || n.op === 'gemm') && n.pot).map((n) => n.name);
-  return { kind: 'quantized', q, inputShape: [...q.input.shape], classes: prod(q.outputs[0]!.shape), potLayers };
+  return { kind: 'quantized', q, inputShape: [...(q.input.floatShape ?? q.input.shape)], classes: prod(q.outputs[0]!.shape), potLayers };
 }
 
 /** A model from the bytes of an .onnx (float) or .dq (quantized) file, told apart by the magic bytes. */

@@ -54,7 +54,7 @@ export function loadAnyModel(path: string): AnyModel {
   const bytes = readFileBytes(path, 'model file');
   if (isQModel(bytes)) {
     const q = readQModel(bytes);
-    return { kind: 'quantized', q, inputShape: q.input.shape, fileBytes: bytes.length };
+    return { kind: 'quantized', q, inputShape: q.input.floatShape ?? q.input.shape, fileBytes: bytes.length };
   }
   if (/\.dq$/i.test(path)) throw new InputError(`${path} is not a .dq model: it does not start with the 'DBLQ' magic bytes of the doubleq format`);
   const model = floatModel(path, bytes);

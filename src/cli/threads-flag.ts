@@ -30,5 +30,5 @@ export async function threadsFlag(v: string | undefined): Promise<ThreadsChoice>
 /** A quantized graph on `threads` threads (the threads build), planned for batches up to `maxBatch`; dispose() stops its workers. */
 export async function threadedClassifier(q: QGraph, simd: boolean, maxBatch: number, t: ThreadsChoice, weights?: WeightForm): Promise<Classifier & { dispose(): Promise<void> }> {
   const ex = await ParallelQExecutor.create(q, maxBatch, { threads: t.threads, simd, weights, minMacsPerThread: t.auto ? MIN_MACS_PER_THREAD : 0 });
-  return { inputShape: q.input.shape, run: (images, n) => ex.run(images, n)[0]!, dispose: () => ex.dispose() };
+  return { inputShape: q.input.floatShape ?? q.input.shape, run: (images, n) => ex.run(images, n)[0]!, dispose: () => ex.dispose() };
 }

@@ -6,6 +6,7 @@ import { MULT_MAX, MULT_MIN, SHIFT_MAX, SHIFT_MIN } from '../core/fixed-point.js
 import { LIMITS } from '../core/limits.js';
 import { ABI_CONSTANTS as C, type AbiStructName, type ParamsOf } from './abi.js';
 import { dwPackedBytes, dwScratchBytes, dwUnpackedBytes } from './dwconv-layout.js';
+import { OPS_KERNELS } from './kernel-specs-ops.js';
 
 /** Bytes of one qc8w block: the header and kPad * NR weights of `wBytes` each (assembly/abi/qs8.ts). */
 export function qc8wBlockBytes(kPad: number, wBytes: number): number {
@@ -127,6 +128,7 @@ export const KERNELS = {
       scratch: dwScratchBytes(p.c, p.kh * p.kw),
     }),
   },
+  ...OPS_KERNELS, // issue 12: avgpool, lut, concat, mul, softmax
 } as const satisfies Record<string, KernelSpec<AbiStructName>>;
 
 export type KernelName = keyof typeof KERNELS;

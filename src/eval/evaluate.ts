@@ -69,12 +69,12 @@ export function floatClassifier(model: FloatModel, engine?: Engine): Classifier 
 /** A quantized graph on the wasm integer kernels, planned for batches up to `maxBatch`. */
 export function quantizedClassifier(q: QGraph, engine: Engine, maxBatch: number, opts: QExecutorOptions = {}): Classifier {
   const ex = new QExecutor(q, engine, maxBatch, opts);
-  return { inputShape: q.input.shape, run: (images, n) => ex.run(images, n)[0]! };
+  return { inputShape: q.input.floatShape ?? q.input.shape, run: (images, n) => ex.run(images, n)[0]! };
 }
 
 /** A quantized graph on the plain-loop integer reference (slow; the oracle). */
 export function referenceQClassifier(q: QGraph): Classifier {
-  return { inputShape: q.input.shape, run: (images, n) => runQReference(q, images, n).outputs[0]! };
+  return { inputShape: q.input.floatShape ?? q.input.shape, run: (images, n) => runQReference(q, images, n).outputs[0]! };
 }
 
 export async function evaluate(model: Classifier, data: Dataset, opts: EvalOptions): Promise<EvalResult> {

@@ -275,11 +275,14 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
         const f = fnode(n);
         const shape = qvalue(y).shape;
         if (f.op === 'Flatten') addNode('Flatten', n.name, [input(x)], [floatOut(y)], { axis: (f.attrs as FlattenAttrs).axis });
-        else if (f.op === 'Identity') addNode('Identity', n.name, [input(x)], [floatOut(y)]);
+        else if (f.op === 'Identity' || f.op === 'Dropout') addNode('Identity', n.name, [input(x)], [floatOut(y)]);
+        else if (f.op === 'Transpose') throw new ModelError(`node '${n.name}': a layout Transpose at the model's edge has no QDQ export yet`);
         else addNode('Reshape', n.name, [input(x), i64Init(`${n.name}_shape`, [-1, ...shape])], [floatOut(y)]);
         produced(y);
         break;
       }
+      default:
+        throw new ModelError(`node '${n.name}': the ${n.op} op has no QDQ export yet (doubleq runs it in integers itself)`);
     }
   }
 

@@ -6,6 +6,7 @@ import { LIMITS, limitMessage, overflowingChannel, type LimitName } from '../cor
 import { codeBits, decodePot, isPotCode, isPotRounding, POT_ROUNDINGS, type PotBits, type PotRounding } from '../core/pot-codec.js';
 import type { ChannelRequant, Conv2dGeometry, PotWeights, QConv, QGemm, QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
 import { unpackCodes } from './bit-pack.js';
+import { readExtraNode, type ReadHelpers } from './qmodel-ops.js';
 
 type ArrayKind = 'u8' | 'i8' | 'i32' | 'f32';
 const ITEM: Record<ArrayKind, number> = { u8: 1, i8: 1, i32: 4, f32: 4 };
@@ -113,6 +114,11 @@ export class GraphReader {
     return o;
   }
 
+  private helpers(size: (v: string) => number, q: (v: string) => QParams): ReadHelpers {
+    return { fail: this.fail, int: this.int.bind(this), lim: this.lim.bind(this), ints: this.ints.bind(this), size, q,
+      i8: (v, n, w) => this.tensor(v, 'i8', n, w), i32: (v, n, w) => this.tensor(v, 'i32', n, w), geometry: (v, w) => this.geometry(v, w, false) };
+  }
+
   graph(raw: unknown): QGraph {
     const r = this.obj(raw, 'graph');
     const values = new Map<string, QValue>();
@@ -134,8 +140,10 @@ export class GraphReader {
       shape: this.ints(inp.shape, 'input.shape', 1, 1 << 24, 3),
       q: (() => { const q = this.obj(inp.q, 'input.q'); return this.qparams(q.scale, q.zeroPoint, 'input'); })(),
       quantized: this.str(inp.quantized, 'input.quantized'),
+      ...(inp.floatShape === undefined ? {} : { floatShape: this.ints(inp.floatShape, 'input.floatShape', 1, 1 << 24, 3) }),
     };
     if (input.shape.reduce((p, d) => p * d, 1) !== size(input.quantized)) this.fail('input shape does not match its quantized value');
+    if (input.floatShape && input.floatShape.reduce((p, d) => p * d, 1) !== size(input.quantized)) this.fail('input floatShape does not match its quantized value');
 
     const written = new Set([input.quantized]);
     const nodes: QNode[] = this.arr(r.nodes, 'nodes', 1 << 16).map((nv, i) => {
@@ -224,8 +232,8 @@ export class GraphReader {
           arity(1);
           sizes(size(inputs[0]!), size(inputs[0]!));
           return { ...base, op: 'reshape' };
-        default:
-          return this.fail(`${what} has unknown op ${JSON.stringify(o.op)}`);
+        default: // issue 12 ops, or an unknown op
+          return readExtraNode(o, base, what, this.helpers(size, (v) => val(v, what).q));
       }
     });
     const outputs = this.arr(r.outputs, 'outputs', 16).map((ov, i) => {

@@ -30,7 +30,10 @@
 //     "rule" says how the codes were chosen: log / linear (5-bit), floor (4-bit), or gptq
 //     (output-aware rounding, src/quant/pot-gptq.ts; 4- or 5-bit, as "bits" says).
 //     Version 1.1 added power-of-two layers; a 1.0 file is a 1.1 file without them. Version 1.2
-//     added the rule gptq; a 1.1 file is a 1.2 file without it.
+//     added the rule gptq; a 1.1 file is a 1.2 file without it. Still 1.2, issue 12 added the
+//     nodes avgpool, lut, concat, mul and softmax (src/format/qmodel-ops.ts): a file without them
+//     reads as before; a reader that predates them refuses them as an unknown op. Likewise the
+//     optional input.floatShape (an NHWC input: the data's per-image shape, src/ir/qgraph.ts).
 //
 // A reader validates everything before use: sizes, offsets, alignment, the checksum, every
 // reference, every node's array lengths against its geometry, value references, parameter
@@ -103,8 +106,8 @@ function layoutQModel(q: QGraph): Uint8Array {
           : { weights: put(weights as Int8Array) };
         return { ...rest, ...w, weightScale: put(weightScale), bias: put(bias), requant: { mult: put(requant.mult), shift: put(requant.shift) } };
       }
-      default:
-        return n;
+      default: // issue 12 ops: every typed array (tables, divisor multipliers) into TENSORS
+        return Object.fromEntries(Object.entries(n).map(([k, v]) => [k, v instanceof Int8Array || v instanceof Int32Array ? put(v) : v]));
     }
   });
   const graph = {

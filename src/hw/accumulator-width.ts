@@ -50,6 +50,19 @@ function nodeRange(n: QNode, of: (name: string) => Range): Range {
     case 'to-nchw':
     case 'reshape':
       return of(n.inputs[0]!);
+    case 'lut': {
+      const t = [...n.table];
+      return [Math.min(...t), Math.max(...t)];
+    }
+    case 'concat': {
+      const rs = n.inputs.map(of);
+      return [Math.min(...rs.map((x) => x[0])), Math.max(...rs.map((x) => x[1]))];
+    }
+    case 'mul':
+      return [n.qmin, n.qmax];
+    case 'avgpool':
+    case 'softmax':
+      return [-128, 127];
   }
 }
 

@@ -88,5 +88,7 @@ export function layerEntry(q: QGraph, index: number, n: QNode, files: LayerFiles
       return { ...base, h: n.h, w: n.w, c: n.c, rule: 'NHWC -> NCHW order' };
     case 'reshape':
       return { ...base, rule: 'same bytes, new shape' };
+    default: // issue 12 ops: their scalar fields; semantics in src/ir/qgraph-ops.ts
+      return { ...base, ...Object.fromEntries(Object.entries(n).filter(([k, v]) => !ArrayBuffer.isView(v) && !(k in base))), rule: `see src/ir/qgraph-ops.ts (${n.op})` };
   }
 }

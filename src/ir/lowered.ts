@@ -87,15 +87,53 @@ export interface LClampOp extends LNodeBase {
   clamp: Clamp;
 }
 
-export type LNode = LConv | LGemm | LAdd | LGlobalAvgPool | LMaxPool | LStridedCopy | LToNchw | LReshape | LClampOp;
+export type LNode = LConv | LGemm | LAdd | LGlobalAvgPool | LMaxPool | LStridedCopy | LToNchw | LReshape | LClampOp | LNodeExtra;
 
 export interface LoweredGraph {
   name: string;
   /** The float input: its name and NCHW (or [k]) shape per image. */
-  input: { name: string; shape: number[] };
+  input: { name: string; shape: number[]; floatShape?: number[] };
   /** Graph outputs: float name and per-image float shape; `value` is the lowered value holding it. */
   outputs: { name: string; shape: number[]; value: string }[];
   /** Per-image shapes of every lowered value, the input's first. */
   shapes: Map<string, number[]>;
   nodes: LNode[];
 }
+
+// ─── issue 12: the lowered forms of the ops added then (quantized by src/quant/quantize-ops.ts) ───
+
+export interface LAvgPool extends LNodeBase {
+  op: 'avgpool';
+  geometry: Omit<Conv2dGeometry, 'm' | 'group'>;
+  countIncludePad: boolean;
+  /** bottom rows / right columns of padding that ceil_mode added (never counted) */
+  ceilExtra: [number, number];
+}
+
+/** An elementwise float function of one input (activations, an unfused Relu / Clip): a table once quantized. */
+export interface LLut extends LNodeBase {
+  op: 'lut';
+  fn: (x: number) => number;
+}
+
+/** Concat along one per-image axis: `outer` rows per image, input i contributes lens[i] values per row. */
+export interface LConcat extends LNodeBase {
+  op: 'concat';
+  outer: number;
+  lens: number[];
+}
+
+/** a * b; b has `bSize` values per image (= size, or c when broadcast over the pixels of a). */
+export interface LMul extends LNodeBase {
+  op: 'mul';
+  size: number;
+  bSize: number;
+}
+
+export interface LSoftmax extends LNodeBase {
+  op: 'softmax';
+  rows: number;
+  k: number;
+}
+
+export type LNodeExtra = LAvgPool | LLut | LConcat | LMul | LSoftmax;

@@ -6,6 +6,7 @@
 
 import type { FixedPointMultiplier } from '../core/fixed-point.js';
 import type { PotBits, PotRounding } from '../core/pot-codec.js';
+import type { QNodeExtra } from './qgraph-ops.js';
 
 export type { PotBits, PotRounding } from '../core/pot-codec.js';
 
@@ -135,12 +136,17 @@ export interface QReshape extends QNodeBase {
   op: 'reshape';
 }
 
-export type QNode = QConv | QGemm | QAdd | QGlobalAvgPool | QMaxPool | QStridedCopy | QToNchw | QReshape;
+export type QNode = QConv | QGemm | QAdd | QGlobalAvgPool | QMaxPool | QStridedCopy | QToNchw | QReshape | QNodeExtra;
+export type * from './qgraph-ops.js';
 
 export interface QGraph {
   name: string;
-  /** The float input: NCHW shape per image, and how it is quantized. */
-  input: { name: string; shape: number[]; q: QParams; quantized: string };
+  /**
+   * The float input: NCHW shape per image, and how it is quantized. An NHWC input (a Transpose to
+   * NCHW follows it, src/passes/lower-ops.ts) is `shape` [h*w*c], quantized in its own order, and
+   * `floatShape` [h, w, c] is the per-image shape its data has.
+   */
+  input: { name: string; shape: number[]; q: QParams; quantized: string; floatShape?: number[] };
   /** Graph outputs: the int8 value and its float name/shape (per image). */
   outputs: { name: string; shape: number[]; quantized: string }[];
   values: Map<string, QValue>;

@@ -48,6 +48,9 @@ export const INPUT_DTYPES: Readonly<Record<string, readonly Allowed[]>> = {
   Concat: [], Constant: [], Conv: [F, F, F], Flatten: [FI], Gather: [null, INT], Gemm: [F, F, F],
   GlobalAveragePool: [F], Identity: [null], MatMul: [F, F], MaxPool: [F], Pad: [F, I64, F, INT],
   Relu: [F], Reshape: [FI, I64], Shape: [null], Slice: [FI, INT, INT, INT, INT], Unsqueeze: [FI, I64],
+  // issue 12
+  Dropout: [F, F, ['bool']], Elu: [F], HardSigmoid: [F], HardSwish: [F], LeakyRelu: [F], Mul: [F, F], Sigmoid: [F],
+  Softmax: [F], Tanh: [F], Transpose: [F], Abs: [F], Neg: [F], Selu: [F], Softplus: [F],
 };
 
 const fail = (msg: string): never => {

@@ -20,10 +20,12 @@ import { Reshape } from './reshape.js';
 import { Shape } from './shape.js';
 import { Slice } from './slice.js';
 import { Unsqueeze } from './unsqueeze.js';
+import { EXTRA_OPS } from './registry-extra.js';
 
 const ALL: OpDef<any>[] = [
   Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, Flatten, Gather, Gemm,
   GlobalAveragePool, Identity, MatMul, MaxPool, Pad, Relu, Reshape, Shape, Slice, Unsqueeze,
+  ...EXTRA_OPS,
 ];
 
 export const OPS: ReadonlyMap<string, OpDef<any>> = new Map(ALL.map((o) => [o.type, o]));

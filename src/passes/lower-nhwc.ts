@@ -6,7 +6,8 @@
 //   - Slice / Pad (4-D, batch axis untouched) -> strided-copy with NCHW axes mapped to HWC;
 //   - Flatten / Reshape of a map with h*w > 1 -> to-nchw + reshape (the float model flattens
 //     NCHW); Identity -> reshape;
-//   - Relu / Clip -> clamp, for fuseActivations to fold into the op before it.
+//   - Relu / Clip -> clamp, for fuseActivations to fold into the op before it;
+//   - every other op (AveragePool, activations, Concat, Mul, Softmax, ...): src/passes/lower-ops.ts.
 // An op with no integer kernel is an error naming the op and the node.
 
 import { QuantizationError } from '../core/errors.js';
@@ -20,6 +21,7 @@ import type { GemmAttrs } from '../ops/gemm.js';
 import type { PadAttrs } from '../ops/pad.js';
 import type { PoolAttrs } from '../ops/pool.js';
 import { resolveWindow } from '../ops/window.js';
+import { lowerExtra, poolGeometry } from './lower-ops.js';
 
 const NCHW_TO_NHWC_AXIS = [-1, 2, 0, 1]; // batch has no per-image axis
 
@@ -50,6 +52,7 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
   const inp = g.inputs[0]!;
   if (inp.shape.length !== 4 && inp.shape.length !== 2) throw new QuantizationError(`input '${inp.name}' must be NCHW or [N, K], got rank ${inp.shape.length}`);
   define(inp.name);
+  let inputShape = inp.shape.slice(1); // flat when the input is NHWC (src/passes/lower-ops.ts)
 
   for (const n of g.nodes) {
     const base = { name: n.name, source: n.op, inputs: [n.inputs[0]!], outputs: [n.outputs[0]!] };
@@ -87,7 +90,10 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
         break;
       }
       case 'Add': {
-        if (n.inputs.some((i) => g.constants.has(i))) fail(n, 'adding a constant has no integer kernel');
+        if (n.inputs.some((i) => g.constants.has(i))) {
+          nodes.push(...lowerExtra(g, n, { act, define, fail, flatInput: () => fail(n, 'not an input transpose') })); // a scalar: a table
+          break;
+        }
         const a = act(n.inputs[0]!), b = act(n.inputs[1]!);
         if (a.join() !== b.join()) fail(n, `broadcasting add [${a}] + [${b}] has no integer kernel`);
         define(n.outputs[0]!);
@@ -104,8 +110,7 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
         const [h, w, c] = act(n.inputs[0]!) as [number, number, number];
         const r = resolveWindow((n.attrs as PoolAttrs).window, h, w);
         define(n.outputs[0]!);
-        nodes.push({ ...base, op: 'maxpool', geometry: { c, h, w, kh: r.kh, kw: r.kw, strideH: r.strideH, strideW: r.strideW,
-          dilationH: r.dilationH, dilationW: r.dilationW, padTop: r.pads[0], padLeft: r.pads[1], padBottom: r.pads[2], padRight: r.pads[3], oh: r.oh, ow: r.ow } });
+        nodes.push({ ...base, op: 'maxpool', geometry: poolGeometry(r, h, w, c) }); // ceil_mode as extra padding
         break;
       }
       case 'Slice':
@@ -142,14 +147,15 @@ export function lowerToNhwc(g: Graph): LoweredGraph {
         break;
       }
       default:
-        fail(n, 'this op has no integer kernel');
+        nodes.push(...lowerExtra(g, n, { act, define, fail, flatInput: (s) => { inputShape = s; define(inp.name, s); } }));
     }
   }
   const outputs = g.outputs.map((o) => {
-    act(o.name);
-    return { name: o.name, shape: o.shape.slice(1), value: o.name };
+    const s = act(o.name);
+    return { name: o.name, shape: s.length === 1 ? s : o.shape.slice(1), value: o.name }; // flat: dequantized in NHWC order
   });
-  return { name: g.name, input: { name: inp.name, shape: inp.shape.slice(1) }, outputs, shapes, nodes };
+  const floatShape = inputShape.length === inp.shape.length - 1 ? {} : { floatShape: inp.shape.slice(1) }; // NHWC: kept flat
+  return { name: g.name, input: { name: inp.name, shape: inputShape, ...floatShape }, outputs, shapes, nodes };
 }
 
 /** Slice / constant Pad of an NCHW map as a strided copy over HWC (the batch axis untouched). */

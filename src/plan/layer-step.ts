@@ -14,6 +14,7 @@ import { packPotCodes } from './pack-potc.js';
 import { packPotw, potWeightExponents, potwConvLayout } from './pack-potw.js';
 import { packQc8w, tileRows } from './pack-qc8w.js';
 import { dwconvStep, isDepthwise } from './pack-dwconv.js';
+import { extraLayerStep } from './layer-step-ops.js';
 
 /**
  * How power-of-two layers run (same bytes out): the int8 kernels on codes unpacked per call
@@ -196,7 +197,8 @@ const simple = <K extends KernelName>(kernel: K, params: KernelParams<K>, inputF
 
 /** The kernel call of `node` (null for a reshape, which only renames its input). `qp`: a value's quantization. */
 /** `int8Form`: how int8 layers are resident and read (default 'unpack'; see Int8Form). */
-export function layerStep(node: QNode, qp: (value: string) => QParams, potKernels: PotKernels = potKernelsOf(DEFAULT_WEIGHT_FORM), int8Form: Int8Form = DEFAULT_INT8_FORM): LayerStep | null {
+/** `size`: elements per image of a value (checked by the issue-12 ops; default: from their own fields). */
+export function layerStep(node: QNode, qp: (value: string) => QParams, potKernels: PotKernels = potKernelsOf(DEFAULT_WEIGHT_FORM), int8Form: Int8Form = DEFAULT_INT8_FORM, size?: (value: string) => number): LayerStep | null {
   const op = `plan(${node.name})`;
   const xq = () => qp(node.inputs[0]!), yq = () => qp(node.outputs[0]!);
   switch (node.op) {
@@ -226,5 +228,20 @@ export function layerStep(node: QNode, qp: (value: string) => QParams, potKernel
       return simple('x8-to-nchw', { input: 0, output: 0, n: 1, pixels: node.h * node.w, c: node.c });
     }
     case 'reshape': return null;
+    default: return extraLayerStep(node, qp, size ?? impliedSize(node)) as LayerStep;
   }
+}
+
+/** Value sizes as an issue-12 node's own fields imply them (when the caller has no value table). */
+function impliedSize(node: QNode): (value: string) => number {
+  return (v) => {
+    const i = node.inputs.indexOf(v);
+    switch (node.op) {
+      case 'concat': return i >= 0 ? node.outer * node.lens[i]! : node.outer * node.lens.reduce((s, l) => s + l, 0);
+      case 'mul': return i === 1 ? node.bSize : node.size;
+      case 'softmax': return node.rows * node.k;
+      case 'lut': return node.size;
+      default: return -1;
+    }
+  };
 }

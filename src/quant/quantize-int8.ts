@@ -21,12 +21,15 @@ import type { GemmAttrs } from '../ops/gemm.js';
 import { fuseActivations } from '../passes/fuse-activations.js';
 import { GEMM_DEFAULTS, gemmWeights, lowerToNhwc, toOhwi } from '../passes/lower-nhwc.js';
 import { activationParams, quantizeValue, quantizeWeights, type Range } from './qparams.js';
+import { concatSharedRanges, quantizeExtra, type ConcatScale } from './quantize-ops.js';
 
 export type RangeTable = ReadonlyMap<string, Range>;
 
 export interface QuantizeInt8Options {
   /** One weight scale per tensor instead of per output channel. */
   perTensor?: boolean;
+  /** Concat inputs: calibrated to the output's shared range (default), or requantized to it by a table. */
+  concatScale?: ConcatScale;
 }
 
 /** Throws naming the first node whose constant inputs hold NaN or Inf (before any calibration). */
@@ -45,7 +48,8 @@ export function quantizeInt8(g: Graph, ranges: RangeTable, opts: QuantizeInt8Opt
 }
 
 /** The quantization stage: a lowered, fused graph + calibrated ranges (by float value name) -> QGraph. */
-export function quantizeLowered(l: LoweredGraph, ranges: RangeTable, opts: QuantizeInt8Options = {}): QGraph {
+export function quantizeLowered(l: LoweredGraph, calibrated: RangeTable, opts: QuantizeInt8Options = {}): QGraph {
+  const ranges = concatSharedRanges(l, calibrated, opts.concatScale ?? 'shared');
   const values = new Map<string, QValue>();
   const nodes: QNode[] = [];
   const rangeOf = (name: string): Range => {
@@ -53,8 +57,8 @@ export function quantizeLowered(l: LoweredGraph, ranges: RangeTable, opts: Quant
     if (!r) throw new QuantizationError(`no calibration range for value '${name}'`);
     return r;
   };
-  const define = (name: string, q: QParams) => {
-    values.set(name, { name, shape: l.shapes.get(name)!, q });
+  const define = (name: string, q: QParams, shape = l.shapes.get(name)!) => {
+    values.set(name, { name, shape, q });
     return values.get(name)!;
   };
   const qv = (name: string): QValue => {
@@ -129,12 +133,12 @@ export function quantizeLowered(l: LoweredGraph, ranges: RangeTable, opts: Quant
         define(n.outputs[0]!, qv(inputs[0]!).q);
         nodes.push({ op: 'reshape', name, inputs, outputs: n.outputs });
         break;
-      case 'clamp':
-        fail(n, `a ${n.source} that does not directly follow a Conv, Gemm or Add has no integer kernel`);
+      default: // issue 12 ops, and a Relu / Clip fusion left alone (a table)
+        nodes.push(...quantizeExtra(n, { qv, rangeOf, define }));
     }
   }
   const outputs = l.outputs.map((o) => ({ name: o.name, shape: o.shape, quantized: qv(o.value).name }));
-  return { name: l.name, input: { name: l.input.name, shape: l.input.shape, q: inQ.q, quantized: inQ.name }, outputs, values, nodes };
+  return { name: l.name, input: { name: l.input.name, shape: l.input.shape, ...(l.input.floatShape ? { floatShape: l.input.floatShape } : {}), q: inQ.q, quantized: inQ.name }, outputs, values, nodes };
 }
 
 /** The float weights of each weight layer of a QGraph, in the QNode's order (for scale re-fit). */

@@ -67,15 +67,15 @@ describe('bad input files exit 1, named for what they were taken for', () => {
       nodes: [
         { op: 'QuantizeLinear', name: 'q', inputs: ['x', 's', 'z'], outputs: ['xq'] },
         { op: 'DequantizeLinear', name: 'dq', inputs: ['xq', 's', 'z'], outputs: ['xd'] },
-        { op: 'Softmax', name: 'sm1', inputs: ['xd'], outputs: ['a'] },
-        { op: 'Softmax', name: 'sm2', inputs: ['a'], outputs: ['y'] },
+        { op: 'Softsign', name: 'sm1', inputs: ['xd'], outputs: ['a'] },
+        { op: 'Softsign', name: 'sm2', inputs: ['a'], outputs: ['y'] },
       ],
       initializers: [{ name: 's', dims: [], data: [0.1] }, { name: 'z', dims: [], data: [0] }],
     });
     writeFileSync(join(tmp, 'qdq.onnx'), qdq);
     const r = await failureWithCode('inspect', join(tmp, 'qdq.onnx'));
     expect(r.code).toBe(EXIT.input);
-    expect(r.line).toBe("doubleq: unsupported ops 'QuantizeLinear' in node 'q'; 'DequantizeLinear' in node 'dq'; 'Softmax' in nodes 'sm1', 'sm2'; " +
+    expect(r.line).toBe("doubleq: unsupported ops 'QuantizeLinear' in node 'q'; 'DequantizeLinear' in node 'dq'; 'Softsign' in nodes 'sm1', 'sm2'; " +
       'this model is already quantized (QuantizeLinear, DequantizeLinear): doubleq takes float models and quantizes them itself (doubleq quantize)');
   });
 });

@@ -93,14 +93,15 @@ describe('doubleq quantize: bad input', () => {
     const avg = buildModel({
       inputs: [{ name: 'input', dims: ['N', 3, 32, 32] }],
       outputs: [{ name: 'y' }],
-      nodes: [{ op: 'AveragePool', name: 'avg', inputs: ['input'], outputs: ['y'], attrs: { kernel_shape: [2, 2] } }],
+      // a Transpose inside the network (not a layout change at an edge) has no integer path
+      nodes: [{ op: 'Transpose', name: 'avg', inputs: ['input'], outputs: ['t'], attrs: { perm: [0, 1, 3, 2] } }, { op: 'Relu', name: 'r', inputs: ['t'], outputs: ['y'] }],
     });
+    const why = "node 'avg' (Transpose): a Transpose (perm [0,1,3,2]) has no integer kernel: only NHWC -> NCHW of the graph input (perm [0,3,1,2]) and NCHW -> NHWC of a graph output (perm [0,2,3,1]) are layout changes the integer path absorbs";
     writeFileSync(join(tmp, 'avg.onnx'), avg);
-    expect(await failure('quantize', join(tmp, 'avg.onnx'), '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'a.dq')))
-      .toBe("doubleq: node 'avg' (AveragePool): this op has no integer kernel");
+    expect(await failure('quantize', join(tmp, 'avg.onnx'), '--calib', CALIB, '--format', 'cifar10', '--calib-limit', '10', '--out', join(tmp, 'a.dq'))).toBe(`doubleq: ${why}`);
     const i = JSON.parse((await cli('inspect', join(tmp, 'avg.onnx'), '--json')).out);
     expect(i.totals.arenaBytes).toBeNull();
-    expect(i.integerUnsupported).toBe("node 'avg' (AveragePool): this op has no integer kernel");
+    expect(i.integerUnsupported).toBe(why);
   });
 
   it('a damaged .dq gets a one-line error', async () => {

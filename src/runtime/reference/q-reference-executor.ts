@@ -3,6 +3,7 @@
 
 import type { QGraph, QNode } from '../../ir/qgraph.js';
 import { dequantizeOutput, quantizeInput } from '../edges.js';
+import { runExtraRef } from './qs8-ops-extra.js';
 import { qs8Add, qs8Conv2d, qs8Gemm, qs8GlobalAvgPool, qs8MaxPool, x8StridedCopy, x8ToNchw, type AccExtremes } from './qs8-ops.js';
 
 export interface QRunResult {
@@ -37,6 +38,7 @@ export function runQReference(q: QGraph, x: Float32Array, n: number, observe?: (
       case 'strided-copy': y = x8StridedCopy(a, n, node); break;
       case 'to-nchw': y = x8ToNchw(a, n, node); break;
       case 'reshape': y = a; break;
+      default: y = runExtraRef(node, n, (v) => env.get(v)!, qp);
     }
     env.set(node.outputs[0]!, y);
     observe?.(node, y);

@@ -62,13 +62,14 @@ describe('lowerToNhwc', () => {
   it('names the node and op that has no integer kernel, and a constant used as an activation', () => {
     expect(() => lower({
       inputs: [{ name: 'x', dims: [1, 2, 4, 4] }], outputs: [{ name: 'y' }],
-      nodes: [{ op: 'AveragePool', name: 'pool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2, 2] } }],
-    })).toThrow("node 'pool' (AveragePool): this op has no integer kernel");
+      nodes: [{ op: 'BatchNormalization', name: 'bn', inputs: ['x', 's', 's', 's', 's'], outputs: ['y'] }],
+      initializers: [{ name: 's', dims: [2], data: [1, 1] }],
+    })).toThrow("node 'bn' (BatchNormalization): this op has no integer kernel");
     expect(() => lower({
       inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y' }],
       nodes: [{ op: 'Add', name: 'a', inputs: ['x', 'K'], outputs: ['y'] }],
       initializers: [{ name: 'K', dims: [1, 4], data: [1, 2, 3, 4] }],
-    })).toThrow("node 'a' (Add): adding a constant has no integer kernel");
+    })).toThrow("node 'a' (Add): adding a constant has no integer kernel (only a scalar)");
   });
 });
 
