@@ -16,6 +16,7 @@ import { calibrate } from '../../src/quant/calibrate.js';
 import { quantizeInt8 } from '../../src/quant/quantize-int8.js';
 import { quantizePot, resolveLayers } from '../../src/quant/quantize-pot.js';
 import { FloatModel } from '../../src/runtime/float-model.js';
+import { ParallelQExecutor } from '../../src/runtime/parallel-executor.js';
 import { QExecutor } from '../../src/runtime/q-executor.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
@@ -88,5 +89,21 @@ describe('mbv2tiny (depthwise convs) on the integer engines', () => {
       expect(residentBytesAs(n, 5).weights).toBe(r5.layers.find((l) => l.name === n.name)!.residentWeightBytes);
       expect(residentBytesAs(n, 4).weights).toBe(r4.layers.find((l) => l.name === n.name)!.residentWeightBytes);
     }
+  });
+
+  it('2 and 3 threads give the one-thread bytes (depthwise and the other unsplit kernels run on thread 0), 8-bit and all-PoT', async () => {
+    const pot = quantizePot(q8, resolveLayers(q8, 'all'), { rule: 'log' });
+    for (const q of [q8, pot])
+      for (const weights of ['compact', 'fast'] as const) {
+        const want = new QExecutor(q, simd, N, { weights }).runQuantized(images.images, N)[0]!;
+        for (const threads of [2, 3]) {
+          const ex = await ParallelQExecutor.create(q, N, { threads, simd: true, weights });
+          try {
+            expect(ex.runQuantized(images.images, N)[0], `${weights}, ${threads} threads`).toEqual(want);
+          } finally {
+            await ex.dispose();
+          }
+        }
+      }
   });
 });
