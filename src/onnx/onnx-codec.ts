@@ -34,7 +34,7 @@ function plain(t: protobuf.Type, m: Obj): Obj {
     const one = f.resolvedType instanceof protobuf.Type
       ? (x: unknown) => plain(f.resolvedType as protobuf.Type, x as Obj)
       : INT64.has(f.type) ? exact
-        : f.type === 'bytes' ? (x: unknown) => (x instanceof Uint8Array ? x.slice() : new Uint8Array(0))
+        : f.type === 'bytes' ? (x: unknown) => (x instanceof Uint8Array ? new Uint8Array(x) : new Uint8Array(0)) // a copy (a Buffer's slice() would be a view)
           : (x: unknown) => x;
     if (f.repeated) o[f.name] = Array.from(v as ArrayLike<unknown>, one);
     else o[f.name] = v === null || v === undefined ? (f.resolvedType ? null : v) : one(v);

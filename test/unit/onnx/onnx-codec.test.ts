@@ -106,6 +106,15 @@ describe('ONNX codec vs protobufjs 6 with the compiled onnx.proto (onnx-proto)',
     }
   });
 
+  it('bytes fields are copies, also when decoding from a Buffer (the caller may reuse it)', () => {
+    const buf = readFileSync(models[0]!); // a Buffer: protobufjs reads it with its BufferReader
+    const raw = decodeOnnx(buf).graph!.initializer!.find((t) => (t.rawData?.length ?? 0) > 0)!.rawData!;
+    const before = Buffer.from(raw).toString('hex');
+    buf.fill(0);
+    expect(Buffer.from(raw).toString('hex')).toBe(before);
+    expect(Object.getPrototypeOf(raw)).toBe(Uint8Array.prototype);
+  });
+
   it('re-encodes a real model so that protobufjs 6 reads it back the same', () => {
     const bytes = new Uint8Array(readFileSync(models[0]!));
     const m = decodeOnnx(bytes);
