@@ -1,12 +1,12 @@
-// .onnx bytes -> ONNX ModelProto, decoded by our own table-driven protobuf reader
-// (src/onnx/proto-wire.ts) with the part of the ONNX schema we use (src/onnx/onnx-schema.ts).
+// .onnx bytes -> ONNX ModelProto, decoded by protobufjs (src/onnx/onnx-codec.ts) with the part
+// of the ONNX schema we use (src/onnx/onnx-schema.ts).
 // Reference: onnx/onnx.proto, messages ModelProto, GraphProto, NodeProto, TensorProto.
 
 import { limitMessage, withinLimit } from '../core/limits.js';
 import { ModelError } from '../ir/errors.js';
 import { tensor, type DType, type Tensor } from '../ir/tensor.js';
-import { DataLocation, ONNX_SCHEMA, type ModelProto, type TensorProto } from './onnx-schema.js';
-import { decodeMessage, encodeMessage, type Int64 } from './proto-wire.js';
+import { decodeModel, encodeModel } from './onnx-codec.js';
+import { DataLocation, type Int64, type ModelProto, type TensorProto } from './onnx-schema.js';
 
 export { AttributeType, DataLocation } from './onnx-schema.js';
 export type * as OnnxTypes from './onnx-schema.js';
@@ -14,7 +14,7 @@ export type OnnxModel = ModelProto;
 
 /** The protobuf bytes of an ONNX model (fields left out are not written). */
 export function encodeOnnx(m: ModelProto): Uint8Array {
-  return encodeMessage(ONNX_SCHEMA, 'ModelProto', m);
+  return encodeModel(m);
 }
 
 /** Decodes and sanity-checks an ONNX model. Throws ModelError with a one-line reason. */
@@ -22,9 +22,10 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   if (bytes.length === 0) throw new ModelError('not an ONNX model: the file is empty');
   let m: OnnxModel;
   try {
-    m = decodeMessage(ONNX_SCHEMA, 'ModelProto', bytes) as ModelProto;
+    m = decodeModel(bytes);
   } catch (e) {
-    throw new ModelError(`not an ONNX model (truncated or corrupt protobuf): ${(e as Error).message}`);
+    // protobufjs throws Error / RangeError (index out of range, invalid wire type, maximum nesting depth exceeded)
+    throw new ModelError(`not an ONNX model (truncated or corrupt protobuf): ${e instanceof Error ? e.message : String(e)}`);
   }
   const g = m.graph;
   if (!g || (g.node?.length ?? 0) === 0) throw new ModelError('not an ONNX model: it has no graph nodes (truncated or not a model file?)');

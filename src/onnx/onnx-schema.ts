@@ -1,31 +1,43 @@
-// The part of onnx/onnx.proto (IR version 8) that doubleq reads and writes, as field tables for
-// src/onnx/proto-wire.ts, and the decoded objects' types. Field numbers are onnx.proto's (checked
-// against protobufjs's compiled schema in test/unit/onnx/proto-wire.test.ts). Fields not listed
-// (sparse tensors, training info, functions, non-tensor types) are skipped when read.
+// The part of onnx/onnx.proto (IR version 8) that doubleq reads and writes, as a protobufjs JSON
+// descriptor (decoded and encoded by protobufjs/light in src/onnx/decode.ts), and the decoded
+// objects' types. Names and field numbers are onnx.proto's (checked against the compiled
+// onnx.proto of the onnx-proto dev dependency in test/unit/onnx/onnx-codec.test.ts). Fields not
+// listed (sparse tensors, training info, functions, non-tensor types) are skipped when read.
+// Repeated numbers are written packed (onnx.proto is proto2, whose readers take both forms).
 
-import type { Int64, Schema } from './proto-wire.js';
+import type { INamespace } from 'protobufjs/light.js';
 
-export const ONNX_SCHEMA: Schema = {
-  ModelProto: { 1: ['irVersion', 'int64'], 2: ['producerName', 'string'], 3: ['producerVersion', 'string'], 4: ['domain', 'string'], 5: ['modelVersion', 'int64'],
-    6: ['docString', 'string'], 7: ['graph', 'GraphProto'], 8: ['opsetImport', 'OperatorSetIdProto', true], 14: ['metadataProps', 'StringStringEntryProto', true] },
-  OperatorSetIdProto: { 1: ['domain', 'string'], 2: ['version', 'int64'] },
-  StringStringEntryProto: { 1: ['key', 'string'], 2: ['value', 'string'] },
-  GraphProto: { 1: ['node', 'NodeProto', true], 2: ['name', 'string'], 5: ['initializer', 'TensorProto', true], 10: ['docString', 'string'],
-    11: ['input', 'ValueInfoProto', true], 12: ['output', 'ValueInfoProto', true], 13: ['valueInfo', 'ValueInfoProto', true] },
-  NodeProto: { 1: ['input', 'string', true], 2: ['output', 'string', true], 3: ['name', 'string'], 4: ['opType', 'string'], 5: ['attribute', 'AttributeProto', true],
-    6: ['docString', 'string'], 7: ['domain', 'string'] },
-  AttributeProto: { 1: ['name', 'string'], 2: ['f', 'float'], 3: ['i', 'int64'], 4: ['s', 'bytes'], 5: ['t', 'TensorProto'], 6: ['g', 'GraphProto'],
-    7: ['floats', 'float', true], 8: ['ints', 'int64', true], 9: ['strings', 'bytes', true], 10: ['tensors', 'TensorProto', true], 11: ['graphs', 'GraphProto', true],
-    13: ['docString', 'string'], 20: ['type', 'int32'], 21: ['refAttrName', 'string'] },
-  ValueInfoProto: { 1: ['name', 'string'], 2: ['type', 'TypeProto'], 3: ['docString', 'string'] },
-  TypeProto: { 1: ['tensorType', 'TypeProtoTensor'], 6: ['denotation', 'string'] },
-  TypeProtoTensor: { 1: ['elemType', 'int32'], 2: ['shape', 'TensorShapeProto'] },
-  TensorShapeProto: { 1: ['dim', 'Dimension', true] },
-  Dimension: { 1: ['dimValue', 'int64'], 2: ['dimParam', 'string'], 3: ['denotation', 'string'] },
-  TensorProto: { 1: ['dims', 'int64', true], 2: ['dataType', 'int32'], 4: ['floatData', 'float', true], 5: ['int32Data', 'int32', true], 6: ['stringData', 'bytes', true],
-    7: ['int64Data', 'int64', true], 8: ['name', 'string'], 9: ['rawData', 'bytes'], 10: ['doubleData', 'double', true], 11: ['uint64Data', 'uint64', true],
-    12: ['docString', 'string'], 13: ['externalData', 'StringStringEntryProto', true], 14: ['dataLocation', 'int32'] },
-};
+/** An int64 as decoded: a number when exact, else a bigint. */
+export type Int64 = number | bigint;
+
+type FieldDef = { id: number; type: string; rule?: 'repeated'; options?: { packed: true } };
+const NUMERIC = new Set(['int32', 'int64', 'uint64', 'float', 'double']);
+/** Field `id` of `type`; repeated numbers packed. */
+const f = (id: number, type: string, repeated = false): FieldDef =>
+  repeated ? { id, type, rule: 'repeated', ...(NUMERIC.has(type) ? { options: { packed: true } } : {}) } : { id, type };
+const R = true;
+
+export const ONNX_DESCRIPTOR: INamespace = { nested: { onnx: { nested: {
+  ModelProto: { fields: { irVersion: f(1, 'int64'), producerName: f(2, 'string'), producerVersion: f(3, 'string'), domain: f(4, 'string'), modelVersion: f(5, 'int64'),
+    docString: f(6, 'string'), graph: f(7, 'GraphProto'), opsetImport: f(8, 'OperatorSetIdProto', R), metadataProps: f(14, 'StringStringEntryProto', R) } },
+  OperatorSetIdProto: { fields: { domain: f(1, 'string'), version: f(2, 'int64') } },
+  StringStringEntryProto: { fields: { key: f(1, 'string'), value: f(2, 'string') } },
+  GraphProto: { fields: { node: f(1, 'NodeProto', R), name: f(2, 'string'), initializer: f(5, 'TensorProto', R), docString: f(10, 'string'),
+    input: f(11, 'ValueInfoProto', R), output: f(12, 'ValueInfoProto', R), valueInfo: f(13, 'ValueInfoProto', R) } },
+  NodeProto: { fields: { input: f(1, 'string', R), output: f(2, 'string', R), name: f(3, 'string'), opType: f(4, 'string'), attribute: f(5, 'AttributeProto', R),
+    docString: f(6, 'string'), domain: f(7, 'string') } },
+  AttributeProto: { fields: { name: f(1, 'string'), f: f(2, 'float'), i: f(3, 'int64'), s: f(4, 'bytes'), t: f(5, 'TensorProto'), g: f(6, 'GraphProto'),
+    floats: f(7, 'float', R), ints: f(8, 'int64', R), strings: f(9, 'bytes', R), tensors: f(10, 'TensorProto', R), graphs: f(11, 'GraphProto', R),
+    docString: f(13, 'string'), type: f(20, 'int32'), refAttrName: f(21, 'string') } },
+  ValueInfoProto: { fields: { name: f(1, 'string'), type: f(2, 'TypeProto'), docString: f(3, 'string') } },
+  TypeProto: { fields: { tensorType: f(1, 'TypeProto.Tensor'), denotation: f(6, 'string') },
+    nested: { Tensor: { fields: { elemType: f(1, 'int32'), shape: f(2, 'TensorShapeProto') } } } },
+  TensorShapeProto: { fields: { dim: f(1, 'TensorShapeProto.Dimension', R) },
+    nested: { Dimension: { fields: { dimValue: f(1, 'int64'), dimParam: f(2, 'string'), denotation: f(3, 'string') } } } },
+  TensorProto: { fields: { dims: f(1, 'int64', R), dataType: f(2, 'int32'), floatData: f(4, 'float', R), int32Data: f(5, 'int32', R), stringData: f(6, 'bytes', R),
+    int64Data: f(7, 'int64', R), name: f(8, 'string'), rawData: f(9, 'bytes'), doubleData: f(10, 'double', R), uint64Data: f(11, 'uint64', R),
+    docString: f(12, 'string'), externalData: f(13, 'StringStringEntryProto', R), dataLocation: f(14, 'int32') } },
+} } } };
 
 /** AttributeProto.AttributeType */
 export const AttributeType = { UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10, SPARSE_TENSOR: 11, SPARSE_TENSORS: 12, TYPE_PROTO: 13, TYPE_PROTOS: 14 } as const;
