@@ -87,7 +87,7 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(`${outDir}/${name}.md`, [
   `# Level two on ${modelFile}`,
   '',
-  `Command: \`${command}\`. Calibration: first ${CALIB} images of calib.bin (min-max, per-channel int8). Evaluation: all ${N} test images on the integer wasm engine.`,
+  `Command: \`${command}\`. Calibration: first ${CALIB} images of calib.bin (min-max, per-channel int8). Evaluation: ${Number.isFinite(EVAL_LIMIT) ? 'first' : 'all'} ${N} test images on the integer wasm engine.`,
   `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, shared with other jobs; date ${machine.date}; run time ${((performance.now() - T0) / 60000).toFixed(1)} min.`,
   '',
   `Our 8-bit model: ${f2(pct(c8))} % (${c8}/${N}).`,
@@ -96,7 +96,7 @@ writeFileSync(`${outDir}/${name}.md`, [
   '|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.what} | \`${r.flags}\` | ${f2(r.savingVsInt8Pct)} % | ${f2(pct(r.correct))} % | ${pct(r.correct) >= pct(c8) ? '+' : '-'}${f2(Math.abs(pct(c8) - pct(r.correct)))} | ${r.seconds.toFixed(1)} |`),
   '',
-  `Each row: \`${cli}\`, then \`doubleq eval m.dq --data ${sharedArg}/data/cifar10/test.bin --format cifar10 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225\`. Times: each row's level two (and, for the selection, the metrics) after the one 8-bit calibration all rows share (${calibSeconds.toFixed(1)} s).`,
+  `Each row: \`${cli}\`, then \`doubleq eval m.dq --data ${sharedArg}/data/cifar10/test.bin${Number.isFinite(EVAL_LIMIT) ? ` --limit ${N}` : ''} --format cifar10 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225\`. Times: each row's level two (and, for the selection, the metrics) after the one 8-bit calibration all rows share (${calibSeconds.toFixed(1)} s).`,
   '',
 ].join('\n'));
 writeFileSync(`${outDir}/${name}.json`, JSON.stringify({ command, machine, int8: { correct: c8, total: N }, rows }, null, 2) + '\n');

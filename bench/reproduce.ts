@@ -14,7 +14,7 @@ import { createEvaluator, type Evaluator, loadEvalSet } from '../src/parallel/ev
 import { memoryReport } from '../src/plan/memory-report.js';
 import { measureSensitivity, prepareExt, selectExt } from '../src/quant/doubleqext.js';
 import { computeFrontier, SetEvaluator } from '../src/quant/frontier.js';
-import { METRICS } from '../src/quant/layer-metrics.js';
+import { DEFAULT_METRIC, METRICS, type MetricName } from '../src/quant/layer-metrics.js';
 import { levelTwo, quantizeModel } from '../src/quant/quantize-model.js';
 import { codeBits } from '../src/core/pot-codec.js';
 import { nearestAchievableSaving, SEARCHES } from '../src/quant/select-layers.js';
@@ -76,7 +76,7 @@ const calibEv = timed(await createEvaluator(await loadEvalSet(await calib(), CAL
 const calibBase = QUICK ? await calibEv.logits(q8) : await measureSensitivity(ext, calibEv);
 if (!QUICK) await measureSensitivity(old, calibEv);
 log(`sensitivity ${ext.seconds.sensitivity.toFixed(1)} s (ours, ${ext.layers.length} layers x 2 widths), ${old.seconds.sensitivity.toFixed(1)} s (rule)`);
-const METRIC = QUICK ? 'error' as const : 'sensitivity' as const;
+const METRIC: MetricName = QUICK ? 'error' : DEFAULT_METRIC; // --quick: no sensitivity evaluations
 const frEv = QUICK ? timed(await createEvaluator(await loadEvalSet(await test(), QUICK_EVAL)), 'test') : testEv, NF = frEv.set.count;
 const sets = new SetEvaluator(ext, testEv), oldSets = new SetEvaluator(old, frEv), frSets = QUICK ? new SetEvaluator(ext, frEv) : sets;
 const oldCorrectOf = async (q: Parameters<typeof testEv.logits>[0]) => countCorrect(await frEv.logits(q), frEv.set.labels, 10);
