@@ -3,7 +3,7 @@
 
 import { DataError } from '../data/dataset.js';
 import { computeFrontier, SetEvaluator, type FrontierResult } from '../quant/frontier.js';
-import { METRICS, type MetricName } from '../quant/layer-metrics.js';
+import { DEFAULT_METRIC, METRICS, type MetricName } from '../quant/layer-metrics.js';
 import { BUDGET_OF, type BudgetOf, type Search } from '../quant/select-layers.js';
 import { collect, type ImageSource } from './data.js';
 import { reporter, type CallOptions } from './progress.js';
@@ -12,7 +12,7 @@ import { ensureSensitivity, localEvaluator, state, type Calibration } from './qu
 export type { FrontierResult, FrontierCurve, FrontierPoint } from '../quant/frontier.js';
 
 export interface FrontierOptions extends CallOptions {
-  /** one curve per metric (default ['sensitivity']) */
+  /** one curve per metric (default [DEFAULT_METRIC], 'sensitivity') */
   metrics?: readonly MetricName[];
   search?: Search;
   /** budget step, percent of the 8-bit kernel weights (default 2.5) */
@@ -25,7 +25,7 @@ export interface FrontierOptions extends CallOptions {
 
 export async function frontier(c: Calibration, data: ImageSource, o: FrontierOptions = {}): Promise<FrontierResult> {
   const s = state(c);
-  const metrics = o.metrics ?? ['sensitivity'];
+  const metrics = o.metrics ?? [DEFAULT_METRIC];
   for (const m of metrics) if (!METRICS.includes(m)) throw new DataError(`frontier: unknown metric '${m}' (${METRICS.join(', ')})`);
   const step = o.step ?? 2.5;
   if (!(step > 0)) throw new DataError(`frontier: step must be a positive percentage, got ${o.step}`);

@@ -8,7 +8,7 @@ import type { PotRounding } from '../ir/qgraph.js';
 import type { EvalSet, Evaluator } from '../parallel/eval-pool.js';
 import type { CalibrationMethod } from '../quant/calibrate.js';
 import { measureSensitivity, prepareExt, selectExt, type ExtModel } from '../quant/doubleqext.js';
-import { mixLayers, type MetricName } from '../quant/layer-metrics.js';
+import { DEFAULT_METRIC, mixLayers, type MetricName } from '../quant/layer-metrics.js';
 import { resolveLayers } from '../quant/quantize-pot.js';
 import { BUDGET_OF, parseBudget, type BudgetOf, type Search, type Target } from '../quant/select-layers.js';
 import { QExecutor } from '../runtime/q-executor.js';
@@ -120,7 +120,7 @@ export interface QuantizeOptions extends CallOptions {
   budgetOf?: BudgetOf;
   /** DoubleQExt: most PoT layers keeping top-1 on the calibration images within this many points of 8-bit */
   maxDrop?: number;
-  /** layer cost for the selection (default 'sensitivity') */
+  /** layer cost for the selection (default DEFAULT_METRIC, 'sensitivity') */
   metric?: MetricName;
   /** search under a memory budget (default 'knapsack') */
   search?: Search;
@@ -169,7 +169,7 @@ export async function quantize(c: Calibration, o: QuantizeOptions = {}): Promise
     if (typeof b === 'number' && !(Number.isFinite(b) && b >= 0)) throw new DataError(`quantize: budget must be a ${of === 'runtime' ? 'byte count' : 'percentage'} >= 0, got ${b}`);
     target = parseBudget(typeof b === 'number' ? `${b}${of === 'runtime' ? 'B' : '%'}` : String(b), s.ext.layers, of);
   }
-  const metric = o.metric ?? 'sensitivity';
+  const metric = o.metric ?? DEFAULT_METRIC;
   const needEval = metric === 'sensitivity' || target.kind === 'max-drop';
   const base = needEval ? await ensureSensitivity(c, o) : undefined;
   checkAbort(o.signal);

@@ -34,10 +34,14 @@ export function defaultTiers(o: { potMethod?: string; rounding?: string; refitSc
   return [5, 4];
 }
 
-/** Quantizes to 8-bit and to all-PoT at each tier once, then measures the static metrics. */
-export async function prepareExt(model: FloatModel, calibData: () => Promise<Dataset>, o: Omit<QuantizeModelOptions, 'pot'>, tiers: readonly (4 | 5)[] = defaultTiers(o)): Promise<ExtModel> {
+/**
+ * Quantizes to 8-bit and to all-PoT at each tier once, then measures the static metrics.
+ * `levelOne`: an 8-bit model of the same calibration options, reused instead of calibrating again.
+ */
+export async function prepareExt(model: FloatModel, calibData: () => Promise<Dataset>, o: Omit<QuantizeModelOptions, 'pot'>, tiers: readonly (4 | 5)[] = defaultTiers(o),
+  levelOne?: { q8: QGraph; calibImages: number }): Promise<ExtModel> {
   const t0 = performance.now();
-  const { q8, calibImages } = await quantizeModel(model, calibData, { ...o, pot: 'none' });
+  const { q8, calibImages } = levelOne ?? await quantizeModel(model, calibData, { ...o, pot: 'none' });
   const names = q8.nodes.filter((n) => n.op === 'conv' || n.op === 'gemm').map((n) => n.name);
   const qpots = new Map<number, QGraph>();
   for (const b of tiers) qpots.set(b, await levelTwo(model, q8, calibData, new Map(names.map((n) => [n, b])), o));

@@ -67,6 +67,11 @@ export class SetEvaluator {
     return Object.entries(bits).map(([n, b]) => `${n}:${b}`).sort().join('\n');
   }
 
+  /** Records a count measured elsewhere on the same images (e.g. the 8-bit model's), so it is not evaluated again. */
+  known(choice: LayerChoice, correct: number): void {
+    this.cache.set(SetEvaluator.key(this.bitsOf(choice)), correct);
+  }
+
   get evaluations(): number {
     return this.cache.size;
   }

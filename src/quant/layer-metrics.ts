@@ -15,6 +15,8 @@ import { weightLayers, type WeightLayer } from './quantize-pot.js';
 
 export const METRICS = ['error', 'sensitivity', 'entropy'] as const;
 export type MetricName = (typeof METRICS)[number];
+/** The metric of --budget / --max-drop when none is named (chosen by measurement: docs/method.md). */
+export const DEFAULT_METRIC: MetricName = 'sensitivity';
 
 /** One power-of-two code width a layer may take (mixed widths: the selection picks one or int8). */
 export interface TierInfo {

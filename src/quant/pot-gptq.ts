@@ -36,13 +36,14 @@ import { F32Executor } from '../runtime/f32-executor.js';
 import type { FloatModel } from '../runtime/float-model.js';
 import type { Engine } from '../engine/engine.js';
 import { CalibrationError } from './observers.js';
+import { accumulate, HESSIAN_SAMPLES, type Stats } from './pot-hessian.js';
 import { inverseUpperFactor } from './pot-linalg.js';
 import { channelRequant } from './quantize-int8.js';
 import { type WeightLayer, weightLayers } from './quantize-pot.js';
 import { QuantizationError } from '../core/errors.js';
 import { roundHalfEven } from '../core/rounding.js';
 
-export const GPTQ_PARAMS = { samples: 8192, damp: 0.01, refits: 2, images: 1024, scaleSteps: 16 } as const;
+export const GPTQ_PARAMS = { samples: HESSIAN_SAMPLES, damp: 0.01, refits: 2, images: 1024, scaleSteps: 16 } as const;
 
 export interface GptqOptions {
   /** code width per layer to make power-of-two (layers not named stay as they are) */
@@ -50,15 +51,6 @@ export interface GptqOptions {
   limit: number;
   engine?: Engine;
   onProgress?: (done: number, total: number) => void;
-}
-
-interface Stats {
-  k: number;
-  groups: number;
-  h: Float64Array[];
-  mu: Float64Array[];
-  rows: number;
-  sampled?: number;
 }
 
 export interface PotLayerResult {
@@ -71,88 +63,25 @@ export interface PotLayerResult {
 
 const emaxOf = (bits: 4 | 5) => (bits === 5 ? 7 : 6);
 
+/** 2^-1 .. 2^32, exact: index e + 1 */
+const POW2 = Float64Array.from({ length: 34 }, (_, i) => 2 ** (i - 1));
+
 /** Nearest power-of-two integer of v (linear thresholds), in {0, +-1 .. +-2^emax}. */
 export function nearestPot(v: number, emax: number): number {
   const a = Math.abs(v);
   if (a < 0.5) return 0;
   if (a < 1.5) return v < 0 ? -1 : 1;
-  let e = 31 - Math.clz32(Math.floor(a));
-  if (a >= 1.5 * 2 ** e) e++;
+  let e = 31 - Math.clz32(Math.floor(a)); // -1 .. 31
+  if (a >= 1.5 * POW2[e + 1]!) e++;
   if (e > emax) e = emax;
-  return v < 0 ? -(2 ** e) : 2 ** e;
+  return v < 0 ? -POW2[e + 1]! : POW2[e + 1]!;
 }
 
-/** Deterministic generator (mulberry32) for the sampled rows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Accumulates H (upper triangle) and the mean patch of one layer's input batch. */
-function accumulate(l: WeightLayer, x: Tensor, st: Stats, seed: number): void {
-  const K = st.k, rand = rng(seed);
-  const row = new Float64Array(K), nz = new Int32Array(K), nzv = new Float64Array(K);
-  const addRow = (h: Float64Array) => {
-    let n = 0;
-    for (let i = 0; i < K; i++) if (row[i] !== 0) { nz[n] = i; nzv[n++] = row[i]!; }
-    for (let a = 0; a < n; a++) {
-      const va = nzv[a]!, base = nz[a]! * K;
-      for (let b = a; b < n; b++) h[base + nz[b]!] += va * nzv[b]!;
-    }
-  };
-  const xd = x.data as Float32Array;
-  if (l.op === 'gemm') {
-    const n = xd.length / K;
-    for (let r = 0; r < n; r++) {
-      for (let i = 0; i < K; i++) { row[i] = xd[r * K + i]!; st.mu[0]![i] += row[i]!; }
-      addRow(st.h[0]!);
-    }
-    st.rows += n;
-    return;
-  }
-  const g = l.geometry, cg = g.c / g.group, n = xd.length / (g.c * g.h * g.w), hw = g.h * g.w;
-  const total = n * g.oh * g.ow, take = Math.min(total, GPTQ_PARAMS.samples);
-  for (let grp = 0; grp < g.group; grp++) {
-    const h = st.h[grp]!, mu = st.mu[grp]!;
-    for (let s = 0; s < take; s++) {
-      const p = Math.min(total - 1, Math.floor(((s + rand()) * total) / take));
-      const b = Math.floor(p / (g.oh * g.ow)), oy = Math.floor(p / g.ow) % g.oh, ox = p % g.ow;
-      for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
-        const y = oy * g.strideH + i * g.dilationH - g.padTop, xx = ox * g.strideW + j * g.dilationW - g.padLeft;
-        const inside = y >= 0 && y < g.h && xx >= 0 && xx < g.w;
-        for (let ic = 0; ic < cg; ic++) row[(i * g.kw + j) * cg + ic] = inside ? xd[(b * g.c + grp * cg + ic) * hw + y * g.w + xx]! : 0;
-      }
-      addRow(h);
-    }
-    // exact mean patch over every image and output position: per-channel plane sums, then windows
-    for (let ic = 0; ic < cg; ic++) {
-      const plane = new Float64Array(hw);
-      for (let b = 0; b < n; b++) { const off = (b * g.c + grp * cg + ic) * hw; for (let t = 0; t < hw; t++) plane[t] += xd[off + t]!; }
-      for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
-        let s = 0;
-        for (let oy = 0; oy < g.oh; oy++) {
-          const y = oy * g.strideH + i * g.dilationH - g.padTop;
-          if (y < 0 || y >= g.h) continue;
-          for (let ox = 0; ox < g.ow; ox++) {
-            const xx = ox * g.strideW + j * g.dilationW - g.padLeft;
-            if (xx >= 0 && xx < g.w) s += plane[y * g.w + xx]!;
-          }
-        }
-        mu[(i * g.kw + j) * cg + ic] += s;
-      }
-    }
-  }
-  st.rows += total;
-  st.sampled = (st.sampled ?? 0) + take;
-}
-
-/** GPTQ on the PoT grid for rows `w` (m x K, row-major) sharing H; returns the PoT integers and scales. */
+/**
+ * GPTQ on the PoT grid for rows `w` (m x K, row-major) sharing H; returns the PoT integers and scales.
+ * The rows are independent; steps 4-5 run them side by side (row j of U and row i of H are read
+ * once per column for every row instead of once per row), each row's arithmetic unchanged.
+ */
 export function gptqRows(w0: Float64Array, m: number, K: number, hIn: Float64Array, mu: Float64Array, bits: 4 | 5): PotLayerResult {
   const emax = emaxOf(bits);
   const h = hIn.slice();
@@ -167,45 +96,52 @@ export function gptqRows(w0: Float64Array, m: number, K: number, hIn: Float64Arr
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) hp[i * K + j] = h[perm[i]! * K + perm[j]!]!;
   const u = inverseUpperFactor(hp, K);
   const p = new Int16Array(m * K), scale = new Float32Array(m);
-  const wr = new Float64Array(K), hv = new Float64Array(K);
+  const w = new Float64Array(m * K), s = new Float64Array(m), rows: number[] = [];
+  const steps = Array.from({ length: 2 * GPTQ_PARAMS.scaleSteps }, (_, i) => 2 ** ((i - GPTQ_PARAMS.scaleSteps) / GPTQ_PARAMS.scaleSteps));
   for (let r = 0; r < m; r++) {
-    const w = new Float64Array(K);
-    for (let i = 0; i < K; i++) w[i] = w0[r * K + perm[i]!]!;
+    const o = r * K;
+    for (let i = 0; i < K; i++) w[o + i] = w0[o + perm[i]!]!;
     let amax = 0;
-    for (let i = 0; i < K; i++) amax = Math.max(amax, Math.abs(w[i]!));
+    for (let i = 0; i < K; i++) amax = Math.max(amax, Math.abs(w[o + i]!));
     if (amax === 0) { scale[r] = 1; continue; }
     // 3. scale search, diagonal output error under nearest rounding
-    let s = amax / 2 ** emax, best = Infinity;
-    for (let t = -GPTQ_PARAMS.scaleSteps; t < GPTQ_PARAMS.scaleSteps; t++) {
-      const c = (amax / 2 ** emax) * 2 ** (t / GPTQ_PARAMS.scaleSteps);
+    let sr = amax / 2 ** emax, best = Infinity;
+    for (const step of steps) {
+      const c = (amax / 2 ** emax) * step;
       let err = 0;
-      for (let i = 0; i < K; i++) err += hp[i * K + i]! * (w[i]! - c * nearestPot(w[i]! / c, emax)) ** 2;
-      if (err < best) { best = err; s = c; }
+      for (let i = 0; i < K; i++) err += hp[i * K + i]! * (w[o + i]! - c * nearestPot(w[o + i]! / c, emax)) ** 2;
+      if (err < best) { best = err; sr = c; }
     }
-    const pr = new Int16Array(K);
-    for (let it = 0; it < GPTQ_PARAMS.refits; it++) {
-      // 4. column-by-column rounding with error compensation
-      wr.set(w);
-      for (let j = 0; j < K; j++) {
-        const q = nearestPot(wr[j]! / s, emax);
-        pr[j] = q;
-        const e = (wr[j]! - s * q) / u[j * K + j]!;
+    s[r] = sr;
+    rows.push(r);
+  }
+  const pr = new Int16Array(m * K), wr = new Float64Array(m * K), hv = new Float64Array(m * K);
+  for (let it = 0; it < GPTQ_PARAMS.refits; it++) {
+    // 4. column-by-column rounding with error compensation
+    wr.set(w);
+    for (let j = 0; j < K; j++) {
+      const uj = j * K, ujj = u[uj + j]!;
+      for (const r of rows) {
+        const o = r * K, sr = s[r]!;
+        const q = nearestPot(wr[o + j]! / sr, emax);
+        pr[o + j] = q;
+        const e = (wr[o + j]! - sr * q) / ujj;
         if (e === 0) continue;
-        const uj = j * K;
-        for (let k = j + 1; k < K; k++) wr[k] -= e * u[uj + k]!;
+        for (let k = j + 1; k < K; k++) wr[o + k] -= e * u[uj + k]!;
       }
-      // 5. least-squares scale on the output error: s = w^T H p / p^T H p
-      for (let i = 0; i < K; i++) {
-        let acc = 0;
-        for (let j = 0; j < K; j++) acc += hp[i * K + j]! * pr[j]!;
-        hv[i] = acc;
-      }
-      let num = 0, den = 0;
-      for (let i = 0; i < K; i++) { num += w[i]! * hv[i]!; den += pr[i]! * hv[i]!; }
-      if (den > 0 && num > 0) s = num / den;
     }
-    scale[r] = s;
-    for (let i = 0; i < K; i++) p[r * K + perm[i]!] = pr[i]!;
+    // 5. least-squares scale on the output error: s = w^T H p / p^T H p
+    hMatVecRows(hp, K, pr, rows, hv);
+    for (const r of rows) {
+      const o = r * K;
+      let num = 0, den = 0;
+      for (let i = 0; i < K; i++) { num += w[o + i]! * hv[o + i]!; den += pr[o + i]! * hv[o + i]!; }
+      if (den > 0 && num > 0) s[r] = num / den;
+    }
+  }
+  for (const r of rows) {
+    scale[r] = s[r]!;
+    for (let i = 0; i < K; i++) p[r * K + perm[i]!] = pr[r * K + i]!;
   }
   const shift = new Float64Array(m);
   for (let r = 0; r < m; r++) {
@@ -214,6 +150,29 @@ export function gptqRows(w0: Float64Array, m: number, K: number, hIn: Float64Arr
     shift[r] = d;
   }
   return { weights: p, scale, shift };
+}
+
+/** hv[r] = H p[r] for the listed rows (K x K H, rows of K), four rows per pass over a row of H. */
+function hMatVecRows(hp: Float64Array, K: number, pr: Int16Array, rows: readonly number[], hv: Float64Array): void {
+  for (let i = 0; i < K; i++) {
+    const hi = i * K;
+    let n = 0;
+    for (; n + 4 <= rows.length; n += 4) {
+      const o0 = rows[n]! * K, o1 = rows[n + 1]! * K, o2 = rows[n + 2]! * K, o3 = rows[n + 3]! * K;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (let j = 0; j < K; j++) {
+        const v = hp[hi + j]!;
+        a0 += v * pr[o0 + j]!; a1 += v * pr[o1 + j]!; a2 += v * pr[o2 + j]!; a3 += v * pr[o3 + j]!;
+      }
+      hv[o0 + i] = a0; hv[o1 + i] = a1; hv[o2 + i] = a2; hv[o3 + i] = a3;
+    }
+    for (; n < rows.length; n++) {
+      const o = rows[n]! * K;
+      let a = 0;
+      for (let j = 0; j < K; j++) a += hp[hi + j]! * pr[o + j]!;
+      hv[o + i] = a;
+    }
+  }
 }
 
 /** One layer: GPTQ per group, the new QNode and the float-stream patch (OIHW / [m][k] weight change). */

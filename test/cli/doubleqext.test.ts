@@ -63,6 +63,32 @@ describe('doubleq quantize under a target', () => {
     expect(j.potLayers.length).toBeGreaterThan(0);
   });
 
+  it('--max-drop with the default tiers: each layer int8, 5- or 4-bit; the written model scores the measured drop', async () => {
+    const out = join(tmp, 'd54.dq'), q8 = join(tmp, 'd8.dq');
+    const r = await cli('quantize', RESNET, ...DATA, '--calib-limit', '50', '--max-drop', '0', '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.selection).toMatchObject({ search: 'greedy-remeasure', tiers: [5, 4], target: { kind: 'max-drop', points: 0 } });
+    expect(j.selection.measuredDropPoints).toBeLessThanOrEqual(0);
+    const widths = Object.values(j.selection.bits) as number[];
+    expect(widths.length).toBeGreaterThan(0);
+    for (const b of widths) expect([4, 5]).toContain(b);
+    expect((await cli('quantize', RESNET, ...DATA, '--calib-limit', '50', '--out', q8, '--json')).code).toBe(0);
+    type Row = { name: string; format: string; weightBits: number };
+    const rows = async (f: string) => JSON.parse((await cli('inspect', f, '--json')).out).layers as Row[];
+    const [l54, l8] = [await rows(out), await rows(q8)];
+    l54.forEach((l, i) => {
+      const n = l8[i]!.weightBits / 8; // kernel weights of the layer
+      expect(l.format).toBe(j.selection.bits[l.name] ? 'pot' : 'int8');
+      expect(l.weightBits).toBe(n * (j.selection.bits[l.name] ?? 8));
+    });
+    const saved = l8.reduce((s, l) => s + l.weightBits, 0) - l54.reduce((s, l) => s + l.weightBits, 0);
+    expect(j.savingVsInt8Pct).toBeCloseTo((100 * saved) / l8.reduce((s, l) => s + l.weightBits, 0), 9);
+    // the drop was measured on the 50 calibration images: the written model scores exactly that there
+    const ev = async (f: string) => JSON.parse((await cli('eval', f, '--data', CALIB, '--format', 'cifar10', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--limit', '50', '--json')).out).correct as number;
+    expect((2 * (await ev(q8) - await ev(out)))).toBeCloseTo(j.selection.measuredDropPoints, 9); // 50 images: one image is two points
+  }, 900_000);
+
   it('bad targets: impossible, negative, not a number, both targets, unknown metric, empty calibration', async () => {
     const q = (...more: string[]) => ['quantize', RESNET, ...DATA, '--calib-limit', '20', '--out', join(tmp, 'x.dq'), ...more];
     expect(await failure(...q('--budget', '51%'))).toBe('doubleq: --budget 51% is impossible: 5/4-bit codes save at most 50.00 % of the 8-bit kernel weights');

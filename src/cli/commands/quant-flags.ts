@@ -6,7 +6,7 @@ import { openDataset } from '../../data/node-files.js';
 import type { PotRounding } from '../../ir/qgraph.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quant/calibrate.js';
 import { defaultTiers } from '../../quant/doubleqext.js';
-import { METRICS, type MetricName } from '../../quant/layer-metrics.js';
+import { DEFAULT_METRIC, METRICS, type MetricName } from '../../quant/layer-metrics.js';
 import { POT_METHODS, type PotMethod, potMethodOf, type QuantizeModelOptions } from '../../quant/quantize-model.js';
 import { codeBits, DEFAULT_POT_ROUNDING, POT_ROUNDINGS } from '../../core/pot-codec.js';
 import { SEARCHES, type Search } from '../../quant/select-layers.js';
@@ -58,7 +58,7 @@ export function addPotFlags(c: Command): Command {
 
 export function addSelectionFlags(c: Command): Command {
   return c
-    .option('--metric <name>', `layer metric for the selection: ${METRICS.join(' | ')} (default sensitivity)`)
+    .option('--metric <name>', `layer metric for the selection: ${METRICS.join(' | ')} (default ${DEFAULT_METRIC})`)
     .option('--search <name>', `search under a memory budget: ${SEARCHES.join(' | ')} (default knapsack)`)
     .option('--tiers <list>', 'power-of-two code widths the selection may give a layer, e.g. 5,4 (default 5,4 for gptq without --rounding; else the rule\'s width)');
 }
@@ -97,7 +97,7 @@ export function parseQuantFlags(m: FloatModel, o: QuantFlags, engine: Engine | u
     if (potMethod === 'rule' && o.rounding !== undefined && !tiers.includes(codeBits(rule))) throw new UsageError(`--tiers ${o.tiers} does not include the ${codeBits(rule)}-bit codes of --rounding ${rule}`);
   }
   const format = formatFlag(o.format);
-  const metric = (o.metric ?? 'sensitivity') as MetricName;
+  const metric = (o.metric ?? DEFAULT_METRIC) as MetricName;
   if (!METRICS.includes(metric)) throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got '${o.metric}'`);
   const search = (o.search ?? 'knapsack') as Search;
   if (!SEARCHES.includes(search)) throw new UsageError(`--search must be one of ${SEARCHES.join(', ')}, got '${o.search}'`);

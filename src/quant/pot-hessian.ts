@@ -1,0 +1,138 @@
+// Input statistics of output-aware power-of-two rounding (src/quant/pot-gptq.ts): per layer and
+// group the upper triangle of H = X^T X over im2col rows X sampled from the calibration
+// activations, and the sum of all input patches (for the mean).
+//
+// Speed without changing a bit: rows are gathered into blocks of ROW_BLOCK, and H is updated one
+// H row at a time with every row of the block that is nonzero at that column (8, 4, 2 or 1 rows per pass,
+// added left to right). Each entry receives the same products in the same row order as adding
+// one sample at a time (a zero factor adds +-0, which leaves a sum that is never -0 unchanged),
+// so H is bit-identical; but the H row stays in L1 for the whole block instead of all of H being
+// streamed once per sample.
+
+import type { Tensor } from '../ir/tensor.js';
+import type { WeightLayer } from './quantize-pot.js';
+
+/** im2col rows drawn per layer and group (the GPTQ_PARAMS.samples hyperparameter). */
+export const HESSIAN_SAMPLES = 8192;
+const ROW_BLOCK = 32;
+
+export interface Stats {
+  k: number;
+  groups: number;
+  /** per group, K x K row-major; only the upper triangle (j >= i) is filled */
+  h: Float64Array[];
+  /** per group, the sum of all input patches */
+  mu: Float64Array[];
+  rows: number;
+  sampled?: number;
+}
+
+/** Deterministic generator (mulberry32) for the sampled rows. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Blocks of rows added to an upper triangle in sample order (see the top of the file). */
+class RowBlock {
+  readonly buf: Float64Array;
+  private readonly idx = new Int32Array(ROW_BLOCK);
+  count = 0;
+  constructor(private readonly K: number) {
+    this.buf = new Float64Array(ROW_BLOCK * K);
+  }
+
+  /** The next row to fill (its K slots start at the returned offset), flushing a full block first. */
+  next(h: Float64Array): number {
+    if (this.count === ROW_BLOCK) this.flush(h);
+    return this.count++ * this.K;
+  }
+
+  flush(h: Float64Array): void {
+    const K = this.K, buf = this.buf, idx = this.idx, f = this.count;
+    for (let a = 0; a < K; a++) {
+      let c = 0;
+      for (let r = 0; r < f; r++) if (buf[r * K + a] !== 0) idx[c++] = r * K;
+      const hb = a * K;
+      let i = 0;
+      for (; i + 8 <= c; i += 8) {
+        const o0 = idx[i]!, o1 = idx[i + 1]!, o2 = idx[i + 2]!, o3 = idx[i + 3]!, o4 = idx[i + 4]!, o5 = idx[i + 5]!, o6 = idx[i + 6]!, o7 = idx[i + 7]!;
+        const x0 = buf[o0 + a]!, x1 = buf[o1 + a]!, x2 = buf[o2 + a]!, x3 = buf[o3 + a]!, x4 = buf[o4 + a]!, x5 = buf[o5 + a]!, x6 = buf[o6 + a]!, x7 = buf[o7 + a]!;
+        for (let k = a; k < K; k++)
+          h[hb + k] = h[hb + k]! + x0 * buf[o0 + k]! + x1 * buf[o1 + k]! + x2 * buf[o2 + k]! + x3 * buf[o3 + k]! + x4 * buf[o4 + k]! + x5 * buf[o5 + k]! + x6 * buf[o6 + k]! + x7 * buf[o7 + k]!;
+      }
+      for (; i + 4 <= c; i += 4) {
+        const o0 = idx[i]!, o1 = idx[i + 1]!, o2 = idx[i + 2]!, o3 = idx[i + 3]!;
+        const x0 = buf[o0 + a]!, x1 = buf[o1 + a]!, x2 = buf[o2 + a]!, x3 = buf[o3 + a]!;
+        for (let k = a; k < K; k++) h[hb + k] = h[hb + k]! + x0 * buf[o0 + k]! + x1 * buf[o1 + k]! + x2 * buf[o2 + k]! + x3 * buf[o3 + k]!;
+      }
+      for (; i + 2 <= c; i += 2) {
+        const o0 = idx[i]!, o1 = idx[i + 1]!, x0 = buf[o0 + a]!, x1 = buf[o1 + a]!;
+        for (let k = a; k < K; k++) h[hb + k] = h[hb + k]! + x0 * buf[o0 + k]! + x1 * buf[o1 + k]!;
+      }
+      for (; i < c; i++) {
+        const o0 = idx[i]!, x0 = buf[o0 + a]!;
+        for (let k = a; k < K; k++) h[hb + k] = h[hb + k]! + x0 * buf[o0 + k]!;
+      }
+    }
+    this.count = 0;
+  }
+}
+
+/** Adds one layer input batch to its statistics: H over sampled rows, the patch sum over all rows. */
+export function accumulate(l: WeightLayer, x: Tensor, st: Stats, seed: number): void {
+  const K = st.k, rand = rng(seed), block = new RowBlock(K), row = block.buf;
+  const xd = x.data as Float32Array;
+  if (l.op === 'gemm') {
+    const n = xd.length / K, h = st.h[0]!, mu = st.mu[0]!;
+    for (let r = 0; r < n; r++) {
+      const o = block.next(h);
+      for (let i = 0; i < K; i++) { row[o + i] = xd[r * K + i]!; mu[i] += row[o + i]!; }
+    }
+    block.flush(h);
+    st.rows += n;
+    return;
+  }
+  const g = l.geometry, cg = g.c / g.group, n = xd.length / (g.c * g.h * g.w), hw = g.h * g.w;
+  const total = n * g.oh * g.ow, take = Math.min(total, HESSIAN_SAMPLES);
+  for (let grp = 0; grp < g.group; grp++) {
+    const h = st.h[grp]!, mu = st.mu[grp]!;
+    for (let s = 0; s < take; s++) {
+      const p = Math.min(total - 1, Math.floor(((s + rand()) * total) / take));
+      const b = Math.floor(p / (g.oh * g.ow)), oy = Math.floor(p / g.ow) % g.oh, ox = p % g.ow;
+      const o = block.next(h);
+      for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
+        const y = oy * g.strideH + i * g.dilationH - g.padTop, xx = ox * g.strideW + j * g.dilationW - g.padLeft;
+        const inside = y >= 0 && y < g.h && xx >= 0 && xx < g.w;
+        for (let ic = 0; ic < cg; ic++) row[o + (i * g.kw + j) * cg + ic] = inside ? xd[(b * g.c + grp * cg + ic) * hw + y * g.w + xx]! : 0;
+      }
+    }
+    block.flush(h);
+    // exact patch sum over every image and output position: per-channel plane sums, then windows
+    const plane = new Float64Array(hw);
+    for (let ic = 0; ic < cg; ic++) {
+      plane.fill(0);
+      for (let b = 0; b < n; b++) { const off = (b * g.c + grp * cg + ic) * hw; for (let t = 0; t < hw; t++) plane[t] += xd[off + t]!; }
+      for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
+        let s = 0;
+        for (let oy = 0; oy < g.oh; oy++) {
+          const y = oy * g.strideH + i * g.dilationH - g.padTop;
+          if (y < 0 || y >= g.h) continue;
+          for (let ox = 0; ox < g.ow; ox++) {
+            const xx = ox * g.strideW + j * g.dilationW - g.padLeft;
+            if (xx >= 0 && xx < g.w) s += plane[y * g.w + xx]!;
+          }
+        }
+        mu[(i * g.kw + j) * cg + ic] += s;
+      }
+    }
+  }
+  st.rows += total;
+  st.sampled = (st.sampled ?? 0) + take;
+}
