@@ -3,7 +3,7 @@
 
 import { allocData, tensor, type Tensor } from '../ir/tensor.js';
 import { broadcastIndex, broadcastShape } from './elementwise.js';
-import { fail, need, type OpDef } from './op.js';
+import { fail, freshF32, need, type OpDef } from './op.js';
 
 export const Add: OpDef<Record<string, never>> = {
   type: 'Add',
@@ -15,10 +15,11 @@ export const Add: OpDef<Record<string, never>> = {
     if (A.dtype !== 'float32' && A.dtype !== 'int64') fail(`Add supports float32 and int64, got ${A.dtype}`);
     return [{ dtype: A.dtype, shape: broadcastShape(A.shape, B.shape) }];
   },
-  run([a, b]) {
+  run([a, b], _a, alloc = freshF32) {
     const A = need(a, 'A'), B = need(b, 'B');
     const shape = broadcastShape(A.shape, B.shape);
-    const out = allocData(A.dtype, shape.reduce((p, d) => p * d, 1));
+    const size = shape.reduce((p, d) => p * d, 1);
+    const out = A.dtype === 'float32' ? alloc(size) : allocData(A.dtype, size);
     const same = A.data.length === out.length && B.data.length === out.length;
     if (A.dtype === 'int64') {
       const ia = broadcastIndex(A.shape, shape), ib = broadcastIndex(B.shape, shape);

@@ -2,7 +2,7 @@
 // older opsets as attributes. NaN stays NaN. See: onnx/docs/Operators.md#Clip
 
 import { f32, type Tensor } from '../ir/tensor.js';
-import { expectFloat, fail, need, type OpDef } from './op.js';
+import { expectFloat, fail, freshF32, need, type OpDef } from './op.js';
 
 export interface ClipAttrs { min: number; max: number }
 
@@ -24,10 +24,10 @@ export const Clip: OpDef<ClipAttrs> = {
     if ((mn && !consts[1]) || (mx && !consts[2])) fail('min/max must be constants');
     return [{ dtype: 'float32', shape: X.shape }];
   },
-  run([x, mn, mx], attrs) {
+  run([x, mn, mx], attrs, alloc = freshF32) {
     const X = need(x, 'X'), d = X.data as Float32Array;
     const lo = scalar(mn, attrs.min, 'min'), hi = scalar(mx, attrs.max, 'max');
-    const y = new Float32Array(d.length);
+    const y = alloc(d.length);
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
       y[i] = v < lo ? lo : v > hi ? hi : v;

@@ -3,7 +3,7 @@
 
 import { f32 } from '../ir/tensor.js';
 import { broadcastIndex, broadcastShape } from './elementwise.js';
-import { expectFloat, expectRank, fail, need, type OpDef } from './op.js';
+import { expectFloat, expectRank, fail, freshF32, need, type OpDef } from './op.js';
 import type { ValueInfo } from '../ir/graph.js';
 
 export interface GemmAttrs { alpha: number; beta: number; transA: boolean; transB: boolean }
@@ -31,13 +31,13 @@ export const Gemm: OpDef<GemmAttrs> = {
     }
     return [{ dtype: 'float32', shape: [m, n] }];
   },
-  run([a, b, c], attrs) {
+  run([a, b, c], attrs, alloc = freshF32) {
     const A = need(a, 'A'), B = need(b, 'B');
     const [m, k, n] = dims(A, B, attrs);
     const x = A.data as Float32Array, w = B.data as Float32Array;
     const ci = c ? broadcastIndex(c.shape, [m, n]) : null;
     const cd = c?.data as Float32Array | undefined;
-    const y = new Float32Array(m * n);
+    const y = alloc(m * n);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let acc = 0;

@@ -2,7 +2,7 @@
 // See: onnx/docs/Operators.md#GlobalAveragePool
 
 import { f32 } from '../ir/tensor.js';
-import { expectFloat, fail, need, type OpDef } from './op.js';
+import { expectFloat, fail, freshF32, need, type OpDef } from './op.js';
 
 export const GlobalAveragePool: OpDef<Record<string, never>> = {
   type: 'GlobalAveragePool',
@@ -14,11 +14,11 @@ export const GlobalAveragePool: OpDef<Record<string, never>> = {
     if (X.shape.length < 3) fail('X must have spatial axes');
     return [{ dtype: 'float32', shape: [X.shape[0]!, X.shape[1]!, ...X.shape.slice(2).map(() => 1)] }];
   },
-  run([x]) {
+  run([x], _a, alloc = freshF32) {
     const X = need(x, 'X');
     const nc = X.shape[0]! * X.shape[1]!;
     const inner = X.shape.slice(2).reduce((p, d) => p * d, 1);
-    const src = X.data as Float32Array, y = new Float32Array(nc);
+    const src = X.data as Float32Array, y = alloc(nc);
     for (let i = 0; i < nc; i++) {
       let acc = 0;
       for (let k = 0; k < inner; k++) acc += src[i * inner + k]!;

@@ -18,8 +18,9 @@ export interface OpDef<A = unknown> {
   parse(attrs: AttrReader, opset: number): A;
   /** Output dtypes and shapes; `consts[i]` is input i's value when it is a constant. */
   infer(inputs: readonly (ValueInfo | undefined)[], consts: readonly (Tensor | undefined)[], attrs: A): ValueInfo[];
-  /** Float reference semantics (shape ops also handle integer tensors). */
-  run(inputs: readonly (Tensor | undefined)[], attrs: A): Tensor[];
+  /** Float reference semantics (shape ops also handle integer tensors). `alloc`, where an op
+   *  takes it, gives its float32 output buffers (zero-filled, as `new Float32Array(n)`). */
+  run(inputs: readonly (Tensor | undefined)[], attrs: A, alloc?: F32Alloc): Tensor[];
   /** Folds to constants from input shapes alone (Shape). */
   foldFromShapes?(inputs: readonly (ValueInfo | undefined)[], attrs: A): Tensor[];
   /** Multiply-accumulates for the whole node at the given shapes. */
@@ -27,6 +28,11 @@ export interface OpDef<A = unknown> {
   /** Indices of inputs that are learned parameters (weights, biases, BN statistics). */
   readonly paramInputs?: readonly number[];
 }
+
+/** Zero-filled float32 buffer of n elements (the float executor passes its buffer pool). */
+export type F32Alloc = (n: number) => Float32Array;
+
+export const freshF32: F32Alloc = (n) => new Float32Array(n);
 
 export function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) fail(`missing ${what}`);

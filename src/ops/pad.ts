@@ -5,7 +5,7 @@
 
 import { allocData, tensor, toInts, type Tensor } from '../ir/tensor.js';
 import type { ValueInfo } from '../ir/graph.js';
-import { axisOf, fail, need, needConst, type OpDef } from './op.js';
+import { axisOf, fail, freshF32, need, needConst, type OpDef } from './op.js';
 import { forEachIndex, stridesOf } from './strides.js';
 
 export interface PadAttrs { pads?: number[]; value: number }
@@ -42,13 +42,14 @@ export const Pad: OpDef<PadAttrs> = {
     if (shape.some((d) => d < 0)) fail('negative pads crop more than the input has');
     return [{ dtype: X.dtype, shape }];
   },
-  run([x, pads, cv, axes], attrs) {
+  run([x, pads, cv, axes], attrs, alloc = freshF32) {
     const X = need(x, 'data');
     const r = X.shape.length;
     const p = resolvePads(X, attrs, pads, axes);
     const shape = X.shape.map((d, i) => d + p[i]! + p[i + r]!);
     const value = cv && cv.data.length > 0 ? Number(cv.data[0]) : attrs.value;
-    const out = allocData(X.dtype, shape.reduce((a, d) => a * d, 1)) as Float32Array;
+    const size = shape.reduce((a, d) => a * d, 1);
+    const out = (X.dtype === 'float32' ? alloc(size) : allocData(X.dtype, size)) as Float32Array;
     out.fill(value);
     const src = X.data as Float32Array, st = stridesOf(shape);
     forEachIndex(X.shape, (k, c) => {

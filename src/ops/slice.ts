@@ -5,7 +5,7 @@
 
 import { allocData, tensor, toInts, type Tensor } from '../ir/tensor.js';
 import type { ValueInfo } from '../ir/graph.js';
-import { axisOf, fail, need, needConst, type OpDef } from './op.js';
+import { axisOf, fail, freshF32, need, needConst, type OpDef } from './op.js';
 import { forEachIndex, stridesOf } from './strides.js';
 
 export interface SliceAttrs { starts?: number[]; ends?: number[]; axes?: number[] }
@@ -55,11 +55,12 @@ export const Slice: OpDef<SliceAttrs> = {
     const X = need(x, 'data');
     return [{ dtype: X.dtype, shape: plan(X, attrs, consts).map((p) => p.count) }];
   },
-  run(inputs, attrs) {
+  run(inputs, attrs, alloc = freshF32) {
     const X = need(inputs[0], 'data');
     const p = plan(X, attrs, inputs);
     const shape = p.map((q) => q.count);
-    const out = allocData(X.dtype, shape.reduce((a, d) => a * d, 1));
+    const size = shape.reduce((a, d) => a * d, 1);
+    const out = X.dtype === 'float32' ? alloc(size) : allocData(X.dtype, size);
     const st = stridesOf(X.shape);
     const src = X.data as Float32Array, dst = out as Float32Array;
     forEachIndex(shape, (k, c) => {
