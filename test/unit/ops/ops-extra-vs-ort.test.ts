@@ -1,22 +1,18 @@
 // The ops issue 12 added, run by the float reference engine, against onnxruntime on one-op models.
 
 import { describe, expect, it } from 'vitest';
-import { FLOAT_OP_VS_ORT_ATOL } from '../../../src/error-budgets.js';
-import { f32 } from '../../../src/ir/tensor.js';
 import { importOnnxBytes } from '../../../src/onnx/import.js';
-import { F32Executor } from '../../../src/runtime/f32-executor.js';
 import { buildModel, type NodeSpec, type TensorSpec } from '../../helpers/onnx-builder.js';
-import { maxAbsDiff, runOrt } from '../../helpers/ort.js';
+import { expectAgreesWithOrt, one, type OpCase } from '../../helpers/op-vs-ort.js';
 import { mulberry32 } from '../../helpers/rng.js';
 
-interface Case { name: string; x: number[]; nodes: NodeSpec[]; inits?: TensorSpec[]; opset?: number }
+type Case = OpCase;
 
 function rand(n: number, seed: number): number[] {
   const r = mulberry32(seed);
   return Array.from({ length: n }, () => r() * 8 - 4);
 }
 const w = (name: string, dims: number[], seed: number): TensorSpec => ({ name, dims, data: rand(dims.reduce((a, b) => a * b, 1), seed) });
-const one = (op: string, inputs: string[], attrs?: NodeSpec['attrs']): NodeSpec[] => [{ op, inputs, outputs: ['y'], attrs }];
 
 const cases: Case[] = [
   { name: 'AveragePool 8x8 (MobileNet head)', x: [2, 5, 8, 8], nodes: one('AveragePool', ['x'], { kernel_shape: [8, 8] }) },
@@ -53,13 +49,7 @@ const cases: Case[] = [
 describe('issue-12 float ops agree with onnxruntime', () => {
   for (const c of cases) {
     it(c.name, async () => {
-      const bytes = buildModel({ inputs: [{ name: 'x', dims: c.x }], outputs: [{ name: 'y' }], nodes: c.nodes, initializers: c.inits, opset: c.opset });
-      const data = Float32Array.from(rand(c.x.reduce((a, b) => a * b, 1), 99));
-      const g = importOnnxBytes(bytes, { batch: c.x[0] });
-      const ours = new F32Executor(g).run({ x: f32(c.x, data) }).y!;
-      const ref = (await runOrt(bytes, { x: { dims: c.x, data } })).y!;
-      expect(ours.shape).toEqual([...ref.dims]);
-      expect(maxAbsDiff(ours.data as Float32Array, ref.data)).toBeLessThanOrEqual(FLOAT_OP_VS_ORT_ATOL);
+      await expectAgreesWithOrt(c, Float32Array.from(rand(c.x.reduce((a, b) => a * b, 1), 99)));
     });
   }
 
