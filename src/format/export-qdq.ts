@@ -41,12 +41,16 @@
 //     identity) then Pad (constant mode, value = the dequantized fill), between the input's DQ
 //     and the output's Q, which carry the same parameters.
 //  8. to-nchw emits nothing (the float tensor is NCHW already); reshape re-emits the float
-//     model's Flatten / Reshape / Identity.
+//     model's Flatten / Reshape / Identity / Dropout, or the edge Transpose it absorbed (an NHWC
+//     graph input or output keeps the float model's NHWC shape).
+//  9. avgpool, lut (tables), concat, mul, softmax: src/format/export-qdq-ops.ts.
 // Shapes are those of one image; the batch axis is always dim 0 and never touched.
 //
 // With this form onnxruntime's QDQ transformers (graph optimization level >= 'basic'/'extended')
 // fuse DQ -> Conv -> [Relu] -> Q into QLinearConv, DQ -> Add -> [Relu] -> Q into QLinearAdd and
-// DQ -> GlobalAveragePool -> Q into QLinearGlobalAveragePool. A Relu before a QuantizeLinear is
+// DQ -> GlobalAveragePool -> Q into QLinearGlobalAveragePool (and the issue-12 ops into
+// QLinearAveragePool, QLinearConcat, QLinearMul, QLinearSoftmax, QLinearSigmoid,
+// QLinearLeakyRelu; the other activations stay float ops between Q/DQ). A Relu before a QuantizeLinear is
 // dropped when the zero point is the type's minimum (0 for uint8, -128 for int8), which
 // doubleq's ranges after a Relu (min 0) always give.
 // see: onnxruntime docs/performance/model-optimizations/quantization.md ("QDQ format"),
@@ -61,13 +65,10 @@ import { ModelError } from '../ir/errors.js';
 import type { QGraph, QNode, QParams, QValue, QWeights } from '../ir/qgraph.js';
 import { AttributeType, encodeOnnx } from '../onnx/decode.js';
 import type { AttributeProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/onnx-schema.js';
-import { clipBounds, type ClipAttrs } from '../ops/clip.js';
-import type { FlattenAttrs } from '../ops/flatten.js';
+import { emitClamp, emitExtra, emitReshape, type Attr, type QdqEmitter } from './export-qdq-ops.js';
 
 export const QDQ_OPSET = 13;
 export const QDQ_IR_VERSION = 7;
-
-type Attr = number | number[] | string;
 
 const DT = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
 
@@ -79,6 +80,11 @@ export interface ExportQdqOptions {
    * leaves residual blocks unfused). 'int8' writes doubleq's codes as they are.
    */
   activations?: 'uint8' | 'int8';
+  /**
+   * The float model's ONNX (what `g` was imported from): the attributes of HardSigmoid,
+   * LeakyRelu, Elu and Selu, which the Graph keeps only as a function. Needed only for those.
+   */
+  onnx?: ModelProto;
 }
 
 /** Builds the QDQ ModelProto bytes of `q`, which was quantized from `g` (BatchNorm folded). */
@@ -102,8 +108,9 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
   const i32Init = (name: string, dims: number[], v: Int32Array) => addInit(name, DT.int32, dims, le(v));
   const i64Init = (name: string, v: number[]) => addInit(name, DT.int64, [v.length], le(BigInt64Array.from(v, BigInt)));
 
-  const addNode = (op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}) => {
-    nodes.push({ name, opType: op, domain: '', input: inputs, output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)) });
+  const addNode = (op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> | AttributeProto[] = {}) => {
+    const attribute = Array.isArray(attrs) ? attrs : Object.entries(attrs).map(([k, v]) => attr(k, v));
+    nodes.push({ name, opType: op, domain: '', input: inputs, output: outputs, attribute });
   };
 
   // --- values: one QuantizeLinear per value, one DequantizeLinear per reader -----------------
@@ -140,6 +147,11 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
   const floatNode = new Map(g.nodes.map((n) => [n.name, n]));
   const producerOf = producers(g);
   const fnode = (n: QNode): Node => floatNode.get(n.name) ?? mismatch(`node '${n.name}' is not in the float model`);
+  const onnxNodes = new Map((opts.onnx?.graph?.node ?? []).map((n, i) => [n.name || `${n.opType}_${i}`, n])); // the importer's names
+  const emitter: QdqEmitter = {
+    g, addNode, f32Init, i64Init, input: (v) => input(v), produced, floatOut, mismatch,
+    floatNode: (name) => floatNode.get(name), onnxNode: (name) => onnxNodes.get(name),
+  };
   /**
    * Emits op `n` writing `pre` and, when the QNode's output is a fused Relu/Clip's output in the
    * float model, that activation after it. Returns nothing: the result is in floatOut(output).
@@ -156,17 +168,7 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
       mismatch(`node '${n.name}' writes '${out}', which is not a Relu/Clip of its float output '${f.outputs[0]}'`);
     const pre = f.outputs[0]!;
     emit(pre);
-    if (act.op === 'Relu') {
-      addNode('Relu', act.name, [pre], [floatOut(out)]);
-    } else {
-      const c = (i: number) => (act.inputs[i] ? g.constants.get(act.inputs[i]!) : undefined);
-      const [lo, hi] = clipBounds(act.attrs as ClipAttrs, c(1), c(2));
-      const mn = Number.isFinite(lo) ? f32Init(`${act.name}_min`, [], [lo]) : '';
-      const mx = Number.isFinite(hi) ? f32Init(`${act.name}_max`, [], [hi]) : '';
-      const ins = [pre, mn, mx];
-      while (ins[ins.length - 1] === '') ins.pop(); // trailing optional inputs are dropped, inner ones are ''
-      addNode('Clip', act.name, ins, [floatOut(out)]);
-    }
+    emitClamp(emitter, act, pre, floatOut(out));
   };
   /** int8 weights + per-channel DQ (axis 0, zp 0), int32 bias + DQ at s_x * s_w[m]. */
   const weightsAndBias = (n: Extract<QNode, { op: 'conv' | 'gemm' }>, dims: number[], w: QWeights, xq: QParams): [string, string] => {
@@ -192,7 +194,8 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
   if (g.inputs.length !== 1) mismatch(`the float model has ${g.inputs.length} inputs, the quantized one has 1`);
   const gin = g.inputs[0]!;
   if (gin.name !== q.input.name) mismatch(`input '${q.input.name}' is '${gin.name}' in the float model`);
-  if (gin.shape.slice(1).join() !== q.input.shape.join()) mismatch(`input shape [${q.input.shape}] is [${gin.shape.slice(1)}] in the float model`);
+  const inShape = q.input.floatShape ?? q.input.shape; // an NHWC input is flat in the QGraph
+  if (gin.shape.slice(1).join() !== inShape.join()) mismatch(`input shape [${inShape}] is [${gin.shape.slice(1)}] in the float model`);
   produced(q.input.quantized, q.input.name);
 
   for (const n of q.nodes) {
@@ -271,24 +274,17 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
         if (floatOutputOf.has(y)) mismatch(`node '${n.name}': a to-nchw output cannot be a graph output`);
         quantized.set(y, quantized.get(x) ?? mismatch(`value '${x}' is read before it is written`)); // NCHW is the float layout already
         break;
-      case 'reshape': {
-        const f = fnode(n);
-        const shape = qvalue(y).shape;
-        if (f.op === 'Flatten') addNode('Flatten', n.name, [input(x)], [floatOut(y)], { axis: (f.attrs as FlattenAttrs).axis });
-        else if (f.op === 'Identity' || f.op === 'Dropout') addNode('Identity', n.name, [input(x)], [floatOut(y)]);
-        else if (f.op === 'Transpose') throw new ModelError(`node '${n.name}': a layout Transpose at the model's edge has no QDQ export yet`);
-        else addNode('Reshape', n.name, [input(x), i64Init(`${n.name}_shape`, [-1, ...shape])], [floatOut(y)]);
-        produced(y);
+      case 'reshape':
+        emitReshape(emitter, n, fnode(n), qvalue(y).shape);
         break;
-      }
       default:
-        throw new ModelError(`node '${n.name}': the ${n.op} op has no QDQ export yet (doubleq runs it in integers itself)`);
+        emitExtra(emitter, n);
     }
   }
 
   for (const o of q.outputs) input(o.quantized, o.name);
   const fouts = new Map(g.outputs.map((o) => [o.name, o]));
-  for (const o of q.outputs) if (!fouts.has(o.name)) mismatch(`output '${o.name}' is not an output of the float model`);
+  const outShape = (name: string) => (fouts.get(name) ?? mismatch(`output '${name}' is not an output of the float model`)).shape.slice(1); // NHWC outputs are flat in the QGraph
 
   const model: ModelProto = {
     irVersion: QDQ_IR_VERSION,
@@ -298,8 +294,8 @@ export function exportQdq(g: Graph, q: QGraph, opts: ExportQdqOptions = {}): Uin
     opsetImport: [{ domain: '', version: QDQ_OPSET }],
     graph: {
       name: q.name || g.name || 'doubleq-qdq',
-      input: [valueInfo(gin.name, q.input.shape)],
-      output: q.outputs.map((o) => valueInfo(o.name, o.shape)),
+      input: [valueInfo(gin.name, inShape)],
+      output: q.outputs.map((o) => valueInfo(o.name, outShape(o.name))),
       initializer: inits,
       node: nodes,
     },
@@ -321,6 +317,7 @@ function attr(name: string, v: Attr): AttributeProto {
   const T = AttributeType;
   if (typeof v === 'number') return { name, type: T.INT, i: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (!Array.isArray(v)) return { name, type: T.FLOAT, f: v.float };
   return { name, type: T.INTS, ints: v };
 }
 

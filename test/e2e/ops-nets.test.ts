@@ -1,5 +1,5 @@
-// Small generated networks, one per issue-12 op family, quantized end to end: an AvgPool(8)
-// head (MobileNet-style), SqueezeNet-style fire modules (Concat), a squeeze-excitation block
+// Small generated networks, one per issue-12 op family (test/helpers/ops-nets.ts), quantized
+// end to end: an AvgPool(8) head (MobileNet-style), SqueezeNet-style fire modules (Concat), a squeeze-excitation block
 // (GlobalAveragePool, HardSigmoid, broadcast Mul), an NHWC (tf2onnx-style) net with Transpose,
 // Dropout and Softmax, and one with every unary activation. Random weights: each checks that
 // the TS reference == scalar wasm == SIMD wasm byte for byte, that every issue-12 op is within
@@ -14,11 +14,10 @@ import type { QGraph, QNode, QParams } from '../../src/ir/qgraph.js';
 import { f32 } from '../../src/ir/tensor.js';
 import { OPS } from '../../src/ops/registry.js';
 import { quantizeValue } from '../../src/quant/qparams.js';
-import type { QuantizeInt8Options } from '../../src/quant/quantize-int8.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
-import { buildModel } from '../helpers/onnx-builder.js';
-import { NetBuilder, runAll, type RunAll } from '../helpers/small-nets.js';
+import { OPS_NETS, type OpsNet } from '../helpers/ops-nets.js';
+import { runAll, type RunAll } from '../helpers/small-nets.js';
 import { mulberry32 } from '../helpers/rng.js';
 
 let engines: { scalar: Engine; simd: Engine };
@@ -87,7 +86,7 @@ function checkOps(r: RunAll, x: Float32Array): number {
 }
 
 /** The whole battery on one model; returns the run. */
-function check(model: Uint8Array, inShape: number[], expectOps: string[], seed: number, opts: QuantizeInt8Options = {}): RunAll {
+function check({ model, inShape, expectOps, seed, opts }: OpsNet): RunAll {
   const per = inShape.reduce((p, d) => p * d, 1);
   const r = runAll(model, engines, rand(32 * per, seed), rand(N * per, seed + 1), N, opts);
   const ops = new Set(r.q.nodes.map((n) => n.op));
@@ -111,110 +110,44 @@ function check(model: Uint8Array, inShape: number[], expectOps: string[], seed: 
   return r;
 }
 
-const model = (inputs: { name: string; dims: (number | string)[] }[], b: NetBuilder, out: string, opset = 13) =>
-  buildModel({ inputs, outputs: [{ name: out }], nodes: b.nodes, initializers: b.inits, opset });
-
 describe('issue-12 op families in small networks, end to end in integers', () => {
-  it('MobileNet-style head: AveragePool(8) -> Flatten -> Gemm', () => {
-    const b = new NetBuilder(11);
-    let x = b.conv('x', 3, 8, 3);
-    x = b.conv(x, 8, 16, 3, { stride: 2 });
-    x = b.conv(x, 16, 16, 3, { group: 16 }); // depthwise
-    x = b.op('AveragePool', [x], { kernel_shape: [8, 8] });
-    x = b.op('Flatten', [x]);
-    b.op('Gemm', [x, b.weights([10, 16], 0.4), b.weights([10], 0.1)], { transB: 1 }, 'y');
-    const r = check(model([{ name: 'x', dims: ['N', 3, 16, 16] }], b, 'y'), [3, 16, 16], ['avgpool', 'gemm'], 100);
+  it(OPS_NETS.head.title, () => {
+    const r = check(OPS_NETS.head);
     expect(r.q.nodes.find((n) => n.op === 'avgpool')).toMatchObject({ geometry: { kh: 8, kw: 8, oh: 1, ow: 1 } });
   });
 
-  it('AveragePool 3x3 s2 with pads, both count_include_pad, ceil_mode', () => {
-    const b = new NetBuilder(12);
-    let x = b.conv('x', 3, 20, 3);
-    x = b.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 });
-    x = b.conv(x, 20, 17, 1);
-    x = b.op('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 1, 1], ceil_mode: 1 });
-    x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }); // 5x4 -> 3x2 (floor: 2x2); the planner refused ceil_mode before
-    b.op('GlobalAveragePool', [x], undefined, 'y');
-    const r = check(model([{ name: 'x', dims: ['N', 3, 15, 13] }], b, 'y'), [3, 15, 13], ['avgpool', 'maxpool'], 200);
+  it(OPS_NETS.avgpools.title, () => {
+    const r = check(OPS_NETS.avgpools);
     // 8x7 input, pads (1, 0, 1, 1), stride 2: ceil gives 5x4 where floor gives 4x3, one extra row and column
     expect(r.q.nodes.filter((n) => n.op === 'avgpool').map((n) => n.op === 'avgpool' && n.ceilExtra)).toEqual([[0, 0], [1, 1]]);
   });
 
-  it('SqueezeNet-style fire modules: squeeze 1x1, expand 1x1 and 3x3, Concat', () => {
-    const b = new NetBuilder(13);
-    const fire = (x: string, cin: number, s: number, e: number) => {
-      const sq = b.conv(x, cin, s, 1);
-      return b.op('Concat', [b.conv(sq, s, e, 1), b.conv(sq, s, e, 3)], { axis: 1 });
-    };
-    let x = b.conv('x', 3, 16, 3, { stride: 2 });
-    x = fire(x, 16, 8, 16);
-    x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
-    x = fire(x, 32, 8, 24);
-    x = b.conv(x, 48, 10, 1);
-    b.op('GlobalAveragePool', [x], undefined, 'y');
-    check(model([{ name: 'x', dims: ['N', 3, 16, 16] }], b, 'y'), [3, 16, 16], ['concat'], 300);
+  it(OPS_NETS.fire.title, () => {
+    check(OPS_NETS.fire);
   });
 
-  it('Concat of six branches of different scales, requantized: a chain of kernel calls behind tables', () => {
-    const b = new NetBuilder(18);
-    const x = b.conv('x', 3, 8, 3);
-    const branches = [1, 2, 3, 4, 5, 6].map((k) => b.conv(x, 8, k + 2, k % 2 ? 1 : 3));
-    const cat = b.op('Concat', branches, { axis: 1 });
-    b.op('GlobalAveragePool', [b.conv(cat, 33, 7, 1)], undefined, 'y');
-    const r = check(model([{ name: 'x', dims: ['N', 3, 9, 9] }], b, 'y'), [3, 9, 9], ['concat', 'lut'], 800, { concatScale: 'requantize' });
+  it(OPS_NETS.concat6.title, () => {
+    const r = check(OPS_NETS.concat6);
     expect(r.q.nodes.filter((n) => n.op === 'concat').length).toBe(2); // 4 inputs per call: 6 = 4 + (1 + 2)
   });
 
-  it('squeeze-excitation block: GlobalAveragePool, 1x1 reduce/expand, HardSigmoid, broadcast Mul, HardSwish', () => {
-    const b = new NetBuilder(14);
-    const x = b.conv('x', 3, 24, 3);
-    let s = b.op('GlobalAveragePool', [x]);
-    s = b.conv(s, 24, 6, 1);
-    s = b.conv(s, 6, 24, 1, { relu: false });
-    s = b.op('HardSigmoid', [s], { alpha: 0.1666666716337204 });
-    let y = b.op('Mul', [x, s]);
-    y = b.op('HardSwish', [b.conv(y, 24, 16, 3, { relu: false })]);
-    b.op('GlobalAveragePool', [y], undefined, 'y');
-    check(model([{ name: 'x', dims: ['N', 3, 12, 12] }], b, 'y', 14), [3, 12, 12], ['mul', 'lut'], 400);
+  it(OPS_NETS.se.title, () => {
+    check(OPS_NETS.se);
   });
 
-  it('tf2onnx-style: NHWC input Transpose, Dropout, Softmax output', () => {
-    const b = new NetBuilder(15);
-    let x = b.op('Transpose', ['x'], { perm: [0, 3, 1, 2] });
-    x = b.conv(x, 3, 12, 3, { stride: 2 });
-    x = b.op('Dropout', [x]);
-    x = b.op('GlobalAveragePool', [x]);
-    x = b.op('Flatten', [x]);
-    x = b.gemm(x, 12, 10);
-    b.op('Softmax', [x], { axis: -1 }, 'y');
-    const r = check(model([{ name: 'x', dims: ['N', 16, 16, 3] }], b, 'y'), [16, 16, 3], ['softmax'], 500);
+  it(OPS_NETS.nhwc.title, () => {
+    const r = check(OPS_NETS.nhwc);
     expect(r.q.input).toMatchObject({ shape: [16 * 16 * 3], floatShape: [16, 16, 3] }); // NHWC: quantized in its own order, no transpose
     expect(r.q.values.get(r.q.outputs[0]!.quantized)!.q).toEqual({ scale: 1 / 256, zeroPoint: -128 });
   });
 
-  it('NCHW -> NHWC Transpose at the output', () => {
-    const b = new NetBuilder(16);
-    const x = b.conv('x', 3, 5, 3);
-    b.op('Transpose', [x], { perm: [0, 2, 3, 1] }, 'y');
-    const r = check(model([{ name: 'x', dims: ['N', 3, 6, 7] }], b, 'y'), [3, 6, 7], ['conv'], 600);
+  it(OPS_NETS.nhwcOut.title, () => {
+    const r = check(OPS_NETS.nhwcOut);
     expect(r.q.outputs[0]!.shape).toEqual([6 * 7 * 5]);
   });
 
-  it('every unary activation as a table, Clip with any bounds, Mul and Add of a scalar, Relu after a pool', () => {
-    const b = new NetBuilder(17);
-    let x = b.conv('x', 3, 18, 3, { relu: false });
-    x = b.op('Sigmoid', [x]);
-    x = b.op('Tanh', [b.conv(x, 18, 18, 1, { relu: false })]);
-    x = b.op('LeakyRelu', [b.conv(x, 18, 18, 1, { relu: false })], { alpha: 0.1 });
-    x = b.op('Elu', [b.conv(x, 18, 18, 1, { relu: false })], { alpha: 0.7 });
-    x = b.op('Clip', [x, b.scalar(-0.25), b.scalar(0.6)]);
-    x = b.op('Mul', [x, b.scalar(1.5)]);
-    x = b.op('Add', [b.scalar(0.25), x]);
-    x = b.op('Softplus', [b.op('Neg', [b.op('Selu', [b.op('Abs', [x])])])]);
-    x = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
-    x = b.op('Relu', [x]);
-    b.op('GlobalAveragePool', [x], undefined, 'y');
-    const r = check(model([{ name: 'x', dims: ['N', 3, 10, 10] }], b, 'y'), [3, 10, 10], ['lut'], 700);
+  it(OPS_NETS.unary.title, () => {
+    const r = check(OPS_NETS.unary);
     expect(r.q.nodes.filter((n) => n.op === 'lut').length).toBe(12);
   });
 });

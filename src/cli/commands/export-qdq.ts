@@ -45,7 +45,8 @@ export function checkQuantizedPair(g: Graph, q: QGraph, modelPath: string, dqPat
   const gin = g.inputs[0];
   if (g.inputs.length !== 1 || !gin) fail(`the float model has ${g.inputs.length} inputs`);
   if (gin!.name !== q.input.name) fail(`its input is '${q.input.name}', the float model's is '${gin!.name}'`);
-  if (gin!.shape.slice(1).join() !== q.input.shape.join()) fail(`its input is [${q.input.shape}] per image, the float model's is [${gin!.shape.slice(1)}]`);
+  const inShape = q.input.floatShape ?? q.input.shape; // an NHWC input is flat in the QGraph
+  if (gin!.shape.slice(1).join() !== inShape.join()) fail(`its input is [${inShape}] per image, the float model's is [${gin!.shape.slice(1)}]`);
   const nodes = new Map(g.nodes.map((n) => [n.name, n]));
   for (const n of q.nodes) {
     if (n.op !== 'conv' && n.op !== 'gemm') continue;
@@ -78,7 +79,7 @@ export function exportQdqCommand(model: string, quantized: string, o: ExportQdqF
   checkQuantizedPair(g, q, model, quantized);
   let bytes: Uint8Array;
   try {
-    bytes = exportQdq(g, q, { activations });
+    bytes = exportQdq(g, q, { activations, onnx: m.onnx });
   } catch (e) {
     if (e instanceof ModelError) throw new InputError(`${quantized} and ${model}: ${e.message}`);
     throw e;
