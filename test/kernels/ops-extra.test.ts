@@ -40,19 +40,21 @@ const both = (run: (e: Engine) => Int8Array, want: Int8Array) => {
   for (const e of engines) expect(run(e), e.simd ? "simd" : "scalar").toEqual(want);
 };
 
-interface PoolCase { n: number; h: number; w: number; c: number; k: [number, number]; s: [number, number]; pads: [number, number, number, number]; inc: boolean; ceil?: boolean; zx?: number; real?: number; fill?: number }
+interface PoolCase { n: number; h: number; w: number; c: number; k: [number, number]; s: [number, number]; pads: [number, number, number, number]; inc: boolean; ceil?: boolean; zx?: number; real?: number; fill?: number; dil?: [number, number] }
 
 function poolNode(t: PoolCase, rng: () => number): QAvgPool {
+  const [dh, dw] = t.dil ?? [1, 1];
+  const kh = (t.k[0] - 1) * dh + 1, kw = (t.k[1] - 1) * dw + 1; // the dilated extent
   const out = (i: number, k: number, s: number, p0: number, p1: number) => {
     if (!t.ceil) return convOutputSize(i, k, s, p0, p1, 1);
     let o = Math.ceil((i + p0 + p1 - k) / s) + 1;
     if ((o - 1) * s >= i + p0) o--;
     return o;
   };
-  const oh = out(t.h, t.k[0], t.s[0], t.pads[0], t.pads[2]), ow = out(t.w, t.k[1], t.s[1], t.pads[1], t.pads[3]);
+  const oh = out(t.h, kh, t.s[0], t.pads[0], t.pads[2]), ow = out(t.w, kw, t.s[1], t.pads[1], t.pads[3]);
   // ceil_mode's extra outputs as extra (uncounted) bottom / right padding, as the lowering does
-  const padBottom = Math.max(t.pads[2], (oh - 1) * t.s[0] + t.k[0] - t.h - t.pads[0]), padRight = Math.max(t.pads[3], (ow - 1) * t.s[1] + t.k[1] - t.w - t.pads[1]);
-  const geometry = { c: t.c, h: t.h, w: t.w, kh: t.k[0], kw: t.k[1], strideH: t.s[0], strideW: t.s[1], padTop: t.pads[0], padLeft: t.pads[1], padBottom, padRight, dilationH: 1, dilationW: 1, oh, ow };
+  const padBottom = Math.max(t.pads[2], (oh - 1) * t.s[0] + kh - t.h - t.pads[0]), padRight = Math.max(t.pads[3], (ow - 1) * t.s[1] + kw - t.w - t.pads[1]);
+  const geometry = { c: t.c, h: t.h, w: t.w, kh: t.k[0], kw: t.k[1], strideH: t.s[0], strideW: t.s[1], padTop: t.pads[0], padLeft: t.pads[1], padBottom, padRight, dilationH: dh, dilationW: dw, oh, ow };
   const cells = t.k[0] * t.k[1], mult = new Int32Array(cells), shift = new Int32Array(cells);
   const r = t.real ?? 0.5 + rng();
   for (let d = 1; d <= cells; d++) ({ mult: mult[d - 1]!, shift: shift[d - 1]! } = quantizeMultiplier(r / d));
@@ -68,6 +70,8 @@ describe("qs8_avgpool", () => {
   for (const inc of [false, true]) cases.push({ n: 1, h: 6, w: 8, c: 18, k: [3, 3], s: [2, 2], pads: [0, 1, 0, 0], inc, ceil: true }); // ceil adds a row and a column
   cases.push({ n: 1, h: 4, w: 4, c: 3, k: [3, 3], s: [1, 1], pads: [2, 2, 2, 2], inc: false }); // corner windows hold one cell
   for (const fill of [-128, 127]) for (const zx of [-128, 127]) cases.push({ n: 1, h: 16, w: 16, c: 19, k: [16, 16], s: [1, 1], pads: [0, 0, 0, 0], inc: false, fill, zx, real: 1 });
+  // dilated windows (the kernels take them; ONNX AveragePool has none before opset 19): the SIMD column range per window row
+  for (const inc of [false, true]) cases.push({ n: 1, h: 9, w: 11, c: 18, k: [3, 3], s: [1, 2], pads: [2, 4, 2, 1], inc, dil: [2, 3] });
   cases.push({ n: 1, h: 6, w: 6, c: 18, k: [3, 3], s: [3, 3], pads: [0, 0, 0, 0], inc: false, real: 2 ** -20 }, { n: 1, h: 6, w: 6, c: 18, k: [3, 3], s: [3, 3], pads: [0, 0, 0, 0], inc: false, real: 3.7 });
   cases.forEach((t, i) =>
     it(JSON.stringify(t), () => {
