@@ -12,7 +12,6 @@ import { exportQdqCommand } from '../../src/cli/commands/export-qdq.js';
 import { QDQ_VS_INT8_SMALL_NET_STEPS, QDQ_VS_TABLE_STEPS } from '../../src/error-budgets.js';
 import { exportQdq } from '../../src/format/export-qdq.js';
 import { writeQModel } from '../../src/format/qmodel.js';
-import type { QGraph } from '../../src/ir/qgraph.js';
 import { decodeOnnx } from '../../src/onnx/decode.js';
 import { importOnnxBytes } from '../../src/onnx/import.js';
 import { runPasses } from '../../src/passes/pipeline.js';
@@ -176,11 +175,20 @@ describe('exportQdq of a table op: onnxruntime on all 256 int8 inputs vs the tab
     });
   }
 
+  it("finds the attributes of an unnamed ONNX node under the importer's name for it (<op>_<index>)", async () => {
+    const spec = { op: 'Elu', name: '', inputs: ['x'], outputs: ['y'], attrs: { alpha: 0.4 } };
+    const model = buildModel({ inputs: [{ name: 'x', dims: ['N', 256] }], outputs: [{ name: 'y' }], nodes: [spec] });
+    const { g, q } = quantize(model, Float32Array.from({ length: 256 }, (_, i) => -4 + (8 * i) / 255), 1);
+    expect(q.nodes.map((n) => n.name)).toEqual(['Elu_0']);
+    const elu = decodeOnnx(exportQdq(g, q, { onnx: decodeOnnx(model) })).graph!.node!.find((n) => n.opType === 'Elu')!;
+    expect(elu.attribute!.map((a) => [a.name, a.f])).toEqual([['alpha', Math.fround(0.4)]]);
+  });
+
   it('refuses a table op with attributes when the float ONNX is not given, naming node and op', () => {
     const model = tableNet('LeakyRelu', { alpha: 0.15 });
     const calib = Float32Array.from({ length: 256 }, (_, i) => -4 + (8 * i) / 255);
     const { g, q } = quantize(model, calib, 1);
-    expect(() => exportQdq(g, q as QGraph)).toThrow("node 'LeakyRelu': exporting LeakyRelu needs its attributes from the float ONNX model (ExportQdqOptions.onnx)");
+    expect(() => exportQdq(g, q)).toThrow("node 'LeakyRelu': exporting LeakyRelu needs its attributes from the float ONNX model (ExportQdqOptions.onnx)");
     // a table of an op the exporter does not know (one a later importer might add)
     const other = { ...g, nodes: g.nodes.map((n) => ({ ...n, op: 'Gelu' })) };
     expect(() => exportQdq(other, q)).toThrow("node 'LeakyRelu': the Gelu op has no QDQ export (doubleq runs it as a table)");
