@@ -1,8 +1,9 @@
 // doubleq export-qdq <model.onnx> <quantized.dq> --out <file.onnx>: writes the quantized model
 // in ONNX QDQ form (src/format/export-qdq.ts) so onnxruntime can run it, for comparison.
 // The float model is needed too: the QDQ graph re-emits its fused Relu/Clip and Flatten nodes
-// and the float ops of doubleq's tables (with their ONNX attributes), and the pair is checked first (every weighted node of the .dq exists in the float model with
-// the same weight shape), so a .dq quantized from another model is a one-line error.
+// and the float ops of doubleq's tables (with their ONNX attributes), and the pair is checked
+// first (every weighted node of the .dq exists in the float model with the same weight shape),
+// so a .dq quantized from another model is a one-line error.
 
 import type { Command } from 'commander';
 import { exportQdq } from '../../format/export-qdq.js';
