@@ -14,6 +14,9 @@ import { exportQdq } from '../../src/format/export-qdq.js';
 import { writeQModel } from '../../src/format/qmodel.js';
 import { decodeOnnx } from '../../src/onnx/decode.js';
 import { importOnnxBytes } from '../../src/onnx/import.js';
+import { AttrReader } from '../../src/ops/attributes.js';
+import { OPS } from '../../src/ops/registry.js';
+import { isUnary } from '../../src/ops/unary.js';
 import { runPasses } from '../../src/passes/pipeline.js';
 import { quantizeInt8 } from '../../src/quant/quantize-int8.js';
 import { runQReference } from '../../src/runtime/reference/q-reference-executor.js';
@@ -151,6 +154,14 @@ const TABLE_OPS: [string, NodeSpec['attrs']?, { value: number; first: boolean }?
 ];
 
 describe('exportQdq of a table op: onnxruntime on all 256 int8 inputs vs the table', () => {
+  it('covers every unary op the importer knows (each becomes a table)', () => {
+    const unary = [...OPS.values()].filter((o) => {
+      try { return isUnary(o.parse(new AttrReader(new Map()), 13)); } catch { return false; }
+    }).map((o) => o.type);
+    expect(unary.length).toBeGreaterThanOrEqual(10);
+    expect(TABLE_OPS.map(([op]) => op)).toEqual(expect.arrayContaining(unary));
+  });
+
   for (const [op, attrs, scalar] of TABLE_OPS) {
     it(`${op}${scalar ? ' of a scalar' : ''}`, async () => {
       const model = tableNet(op, attrs, scalar);
