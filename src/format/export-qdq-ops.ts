@@ -100,6 +100,7 @@ export function emitExtra(e: QdqEmitter, n: QNodeExtra): void {
       const gm = n.geometry;
       const f = e.floatNode(n.name);
       if (f?.op !== 'AveragePool') e.mismatch(`node '${n.name}' is an avgpool, the float model has ${f ? f.op : 'no such node'}`);
+      if (gm.dilationH !== 1 || gm.dilationW !== 1) fail(n, 'a dilated AveragePool has no QDQ export (dilations need opset 19)');
       const ceil = n.ceilExtra[0] > 0 || n.ceilExtra[1] > 0;
       e.addNode('AveragePool', n.name, [e.input(x)], [e.floatOut(y)], {
         kernel_shape: [gm.kh, gm.kw], strides: [gm.strideH, gm.strideW],

@@ -90,6 +90,16 @@ describe('exportQdq of an opset-11 Softmax over a whole image (axes 1..3 as one)
   });
 });
 
+describe('exportQdq refuses what opset 13 cannot say, naming the node', () => {
+  it('a dilated avgpool (the kernels take one; an ONNX AveragePool has dilations from opset 19 only)', () => {
+    const net = OPS_NETS.avgpools;
+    const { g, q } = quantize(net.model, rand(32 * 585, net.seed), N);
+    const ap = q.nodes.find((n) => n.op === 'avgpool')!;
+    const dilated = { ...q, nodes: q.nodes.map((n) => (n === ap && n.op === 'avgpool' ? { ...n, geometry: { ...n.geometry, dilationW: 2 } } : n)) };
+    expect(() => exportQdq(g, dilated)).toThrow(`node '${ap.name}': a dilated AveragePool has no QDQ export (dilations need opset 19)`);
+  });
+});
+
 describe('exportQdq of the issue-12 op nets: what onnxruntime fuses, the command', () => {
   let tmp = '';
   beforeAll(() => {
