@@ -92,9 +92,12 @@ export function localEvaluator(set: ImageSet, labels: Uint8Array): Evaluator {
       return out;
     },
     async sharedLogits(base, variants, onProgress) {
-      return sharedPrefixLogits(await loadEngine(), set.images, set.count, base, variants, MAX_BATCH, async (done) => {
-        onProgress?.(done, set.count);
-        await yieldNow();
+      return sharedPrefixLogits(() => loadEngine(), set.images, set.count, base, variants, {
+        maxBatch: MAX_BATCH,
+        onBatch: async (done) => {
+          onProgress?.(done, set.count);
+          await yieldNow();
+        },
       });
     },
     close: async () => {},

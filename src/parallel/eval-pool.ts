@@ -9,7 +9,6 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Dataset } from '../data/dataset.js';
-import type { Engine } from '../engine/engine.js';
 import { writeQModel } from '../format/qmodel.js';
 import type { QGraph } from '../ir/qgraph.js';
 import { QExecutor } from '../runtime/q-executor.js';
@@ -56,10 +55,9 @@ export async function sliceLogits(set: EvalSet, start: number, end: number, mode
 }
 
 /** Logits of the base and of each variant on one slice: the steps the variants share with the base run once (src/runtime/shared-prefix.ts). */
-export function sliceSharedLogits(set: EvalSet, start: number, end: number, base: QGraph, variants: readonly QGraph[], engine: Engine,
-  onBatch?: (done: number) => void): Promise<SharedLogits> {
+export function sliceSharedLogits(set: EvalSet, start: number, end: number, base: QGraph, variants: readonly QGraph[], onBatch?: (done: number) => void): Promise<SharedLogits> {
   const per = set.shape[0] * set.shape[1] * set.shape[2];
-  return sharedPrefixLogits(engine, set.images.subarray(start * per, end * per), end - start, base, variants, EVAL_BATCH, onBatch);
+  return sharedPrefixLogits(() => loadEngine(), set.images.subarray(start * per, end * per), end - start, base, variants, { maxBatch: EVAL_BATCH, onBatch });
 }
 
 /** Images evaluated so far out of the set's count (each worker reports after each batch). */
@@ -168,7 +166,7 @@ function inProcess(set: EvalSet): Evaluator {
     set,
     workers: 1,
     logits: (q) => sliceLogits(set, 0, set.count, q),
-    sharedLogits: async (base, variants, onProgress) => sliceSharedLogits(set, 0, set.count, base, variants, await loadEngine(), (d) => onProgress?.(d, set.count)),
+    sharedLogits: (base, variants, onProgress) => sliceSharedLogits(set, 0, set.count, base, variants, (d) => onProgress?.(d, set.count)),
     close: async () => {},
   };
 }

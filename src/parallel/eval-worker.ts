@@ -2,7 +2,6 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { readQModel } from '../format/qmodel.js';
-import { loadEngine } from '../runtime/wasm-loader.js';
 import { type EvalReply, type EvalRequest, type EvalSet, sliceLogits, sliceSharedLogits } from './eval-pool.js';
 
 const { set, start, end } = workerData as { set: EvalSet; start: number; end: number };
@@ -11,7 +10,7 @@ const post = (m: EvalReply, transfer: ArrayBuffer[] = []) => parentPort!.postMes
 async function answer(m: EvalRequest): Promise<Float32Array[]> {
   const model = readQModel(m.model);
   if (!m.variants) return [await sliceLogits(set, start, end, model)];
-  const r = await sliceSharedLogits(set, start, end, model, m.variants.map((v) => readQModel(v)), await loadEngine(), (done) => post({ id: m.id, done }));
+  const r = await sliceSharedLogits(set, start, end, model, m.variants.map((v) => readQModel(v)), (done) => post({ id: m.id, done }));
   return [r.base, ...r.variants];
 }
 

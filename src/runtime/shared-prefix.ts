@@ -8,7 +8,8 @@
 
 import type { Engine } from '../engine/engine.js';
 import type { QGraph } from '../ir/qgraph.js';
-import { planArena, type Plan, type Step } from '../plan/planner.js';
+import { runtimeBytes } from '../plan/memory-report.js';
+import { plan, planArena, type Plan, type Step } from '../plan/planner.js';
 import { QExecutor } from './q-executor.js';
 
 /** Where a variant resumes: its first step that differs from the base's, and the values to copy there. */
@@ -100,24 +101,40 @@ export interface SharedLogits {
   variants: Float32Array[];
 }
 
+/** Wasm memory for the variants' weights and scratch in one runner; more variants run in several passes over the images. */
+export const SHARED_VARIANT_BYTES = 192 * 2 ** 20;
+
+export interface SharedRunOptions {
+  /** images per run (default 100) */
+  maxBatch?: number;
+  /** called after each batch with the images done (passes counted as fractions); awaited: a browser caller yields there */
+  onBatch?: (done: number) => void | Promise<void>;
+  /** the variants' weights and scratch one pass may hold (default SHARED_VARIANT_BYTES) */
+  variantBytes?: number;
+}
+
 /**
  * First-output logits [count, classes] of the base and of each variant on `count` float images
- * (`images`: NCHW, `count` x the input's size), `batch` images at a time; `onBatch(done)` after
- * each batch (awaited: a browser caller yields there).
+ * (`images`: NCHW, `count` x the input's size), on engines from `engine()` (one per pass).
  */
-export async function sharedPrefixLogits(engine: Engine, images: Float32Array, count: number, base: QGraph, variants: readonly QGraph[], maxBatch: number,
-  onBatch?: (done: number) => void | Promise<void>): Promise<SharedLogits> {
+export async function sharedPrefixLogits(engine: () => Promise<Engine>, images: Float32Array, count: number, base: QGraph, variants: readonly QGraph[],
+  o: SharedRunOptions = {}): Promise<SharedLogits> {
   const per = base.input.shape.reduce((p, d) => p * d, 1);
   if (images.length !== count * per) throw new Error(`images have ${images.length} values, expected ${count} x ${per}`);
   const classesOf = (q: QGraph) => q.outputs[0]!.shape.reduce((p, d) => p * d, 1);
-  const batch = Math.max(1, Math.min(maxBatch, count));
-  const r = new SharedPrefixRunner(engine, base, variants, batch);
+  const batch = Math.max(1, Math.min(o.maxBatch ?? 100, count));
   const out: SharedLogits = { base: new Float32Array(count * classesOf(base)), variants: variants.map((v) => new Float32Array(count * classesOf(v))) };
-  for (let i = 0; i < count; i += batch) {
-    const n = Math.min(batch, count - i);
-    const b = r.run(images.subarray(i * per, (i + n) * per), n, (v, o) => out.variants[v]!.set(o[0]!, i * classesOf(variants[v]!)));
-    out.base.set(b[0]!, i * classesOf(base));
-    await onBatch?.(i + n);
+  const f = runtimeBytes(plan(base, 1));
+  const chunk = Math.max(1, Math.floor((o.variantBytes ?? SHARED_VARIANT_BYTES) / (f.weights + f.constants + f.scratch)));
+  const passes = Math.max(1, Math.ceil(variants.length / chunk));
+  for (let c = 0; c < passes; c++) {
+    const first = c * chunk, r = new SharedPrefixRunner(await engine(), base, variants.slice(first, first + chunk), batch);
+    for (let i = 0; i < count; i += batch) {
+      const n = Math.min(batch, count - i);
+      const b = r.run(images.subarray(i * per, (i + n) * per), n, (v, o) => out.variants[first + v]!.set(o[0]!, i * classesOf(variants[first + v]!)));
+      if (c === 0) out.base.set(b[0]!, i * classesOf(base));
+      await o.onBatch?.(Math.floor((c * count + i + n) / passes));
+    }
   }
   return out;
 }

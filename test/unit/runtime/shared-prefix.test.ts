@@ -15,6 +15,8 @@ import { calibrate } from '../../../src/quant/calibrate.js';
 import { mixTiers } from '../../../src/quant/layer-metrics.js';
 import { quantizeInt8 } from '../../../src/quant/quantize-int8.js';
 import { quantizePot, resolveLayers } from '../../../src/quant/quantize-pot.js';
+import { runtimeBytes } from '../../../src/plan/memory-report.js';
+import { plan } from '../../../src/plan/planner.js';
 import { FloatModel } from '../../../src/runtime/float-model.js';
 import { SharedPrefixRunner, sharedPrefixLogits } from '../../../src/runtime/shared-prefix.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
@@ -75,7 +77,7 @@ describe.each([['mbv2tiny-cifar10.onnx'], ['resnet20-cifar10.onnx']])('shared-pr
     expect(r.resumes[2]!.live.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('in-process: the base and every variant give the bytes of a full evaluation, at batch 100 and at batch 7', async () => {
+  it('in-process: the base and every variant give the bytes of a full evaluation, at batch 100, and at batch 7 in 3 passes of 3 variants', async () => {
     const ev = await createEvaluator(c.set, 1);
     const r = await ev.sharedLogits(c.q8, c.variants.map((v) => v.q));
     expect(sameBytes(r.base, c.full[0]!)).toBe(true);
@@ -83,9 +85,13 @@ describe.each([['mbv2tiny-cifar10.onnx'], ['resnet20-cifar10.onnx']])('shared-pr
     // not vacuous: the variants that change a layer change the logits
     for (const i of [0, 1, 2, 4, 5, 7]) expect(sameBytes(c.full[i + 1]!, c.full[0]!), c.variants[i]!.label).toBe(false);
     const seen: number[] = [];
-    const small = await sharedPrefixLogits(await loadEngine(), c.set.images, c.set.count, c.q8, c.variants.map((v) => v.q), 7, (d) => void seen.push(d));
+    let engines = 0;
+    const f = runtimeBytes(plan(c.q8, 1)), variantBytes = 3 * (f.weights + f.constants + f.scratch) + 1;
+    const small = await sharedPrefixLogits(() => (engines++, loadEngine()), c.set.images, c.set.count, c.q8, c.variants.map((v) => v.q), { maxBatch: 7, variantBytes, onBatch: (d) => void seen.push(d) });
+    expect(engines).toBe(3);
+    expect(seen).toHaveLength(3 * Math.ceil(IMAGES / 7));
     expect(seen.at(-1)).toBe(IMAGES);
-    expect(seen).toHaveLength(Math.ceil(IMAGES / 7));
+    expect(seen.every((d, i) => i === 0 || d >= seen[i - 1]!)).toBe(true);
     expect(sameBytes(small.base, c.full[0]!)).toBe(true);
     c.variants.forEach((v, i) => expect(sameBytes(small.variants[i]!, c.full[i + 1]!), v.label).toBe(true));
   }, 60_000);
