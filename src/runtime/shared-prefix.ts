@@ -131,7 +131,7 @@ export async function sharedPrefixLogits(engine: () => Promise<Engine>, images: 
     const first = c * chunk, r = new SharedPrefixRunner(await engine(), base, variants.slice(first, first + chunk), batch);
     for (let i = 0; i < count; i += batch) {
       const n = Math.min(batch, count - i);
-      const b = r.run(images.subarray(i * per, (i + n) * per), n, (v, o) => out.variants[first + v]!.set(o[0]!, i * classesOf(variants[first + v]!)));
+      const b = r.run(images.subarray(i * per, (i + n) * per), n, (v, outs) => out.variants[first + v]!.set(outs[0]!, i * classesOf(variants[first + v]!)));
       if (c === 0) out.base.set(b[0]!, i * classesOf(base));
       await o.onBatch?.(Math.floor((c * count + i + n) / passes));
     }
