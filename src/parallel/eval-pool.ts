@@ -124,7 +124,12 @@ export async function createEvaluator(set: EvalSet, workers = availableParalleli
         p.reject(new Error(`evaluation worker ${wi}: ${m.error}`));
       } else if ('done' in m) {
         p.done[wi] = m.done;
-        p.onProgress?.(p.done.reduce((s, d) => s + d, 0), set.count);
+        try {
+          p.onProgress?.(p.done.reduce((s, d) => s + d, 0), set.count);
+        } catch (e) {
+          pending.delete(m.id); // a callback that throws (an abort) ends the request, not the process
+          p.reject(e as Error);
+        }
       } else {
         p.parts[wi] = m.logits;
         if (--p.left === 0) {

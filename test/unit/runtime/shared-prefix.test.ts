@@ -96,7 +96,7 @@ describe.each([['mbv2tiny-cifar10.onnx'], ['resnet20-cifar10.onnx']])('shared-pr
     c.variants.forEach((v, i) => expect(sameBytes(small.variants[i]!, c.full[i + 1]!), v.label).toBe(true));
   }, 60_000);
 
-  it('in 2 workers: the same bytes, progress up to the set size, and a worker error names the worker', async () => {
+  it('in 2 workers: the same bytes, progress up to the set size; a throwing progress callback ends the request; a worker error names the worker', async () => {
     requireBuiltCli();
     const dir = mkdtempSync(join(tmpdir(), 'dq-shared-prefix-'));
     const models = [c.q8, ...c.variants.map((v) => v.q)];
@@ -112,14 +112,15 @@ const ev = await createEvaluator(await loadEvalSet(cifar10FromBytes(bytes, ${JSO
 let done = 0;
 const r = await ev.sharedLogits(models[0], models.slice(1), (d, t) => { if (t !== ${IMAGES} || d < done) throw new Error('progress ' + d + ' of ' + t); done = d; });
 for (const [i, a] of [r.base, ...r.variants].entries()) writeFileSync(${JSON.stringify(dir)} + '/' + i + '.f32', new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+const stopped = await ev.sharedLogits(models[0], models.slice(1), () => { throw new Error('stop'); }).then(() => 'no error', (e) => e.message);
 ev.set.images[${IMAGES - 1} * 3072] = Number.NaN;
 const error = await ev.sharedLogits(models[0], models.slice(1)).then(() => 'no error', (e) => e.message);
-console.log(JSON.stringify({ workers: ev.workers, done, error }));
+console.log(JSON.stringify({ workers: ev.workers, done, stopped, error }));
 await ev.close();
 `);
     const run = await spawnAsync(process.execPath, [script], { timeoutMs: 120_000 });
     expect(run.err).toBe('');
-    expect(JSON.parse(run.out)).toEqual({ workers: 2, done: IMAGES, error: 'evaluation worker 1: input contains NaN' });
+    expect(JSON.parse(run.out)).toEqual({ workers: 2, done: IMAGES, stopped: 'stop', error: 'evaluation worker 1: input contains NaN' });
     models.forEach((_, i) => {
       const b = readFileSync(join(dir, `${i}.f32`));
       expect(sameBytes(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4), c.full[i]!), i === 0 ? 'base' : c.variants[i - 1]!.label).toBe(true);
