@@ -18,6 +18,7 @@ import { quantizePot, resolveLayers } from '../../../src/quant/quantize-pot.js';
 import { runtimeBytes } from '../../../src/plan/memory-report.js';
 import { plan } from '../../../src/plan/planner.js';
 import { FloatModel } from '../../../src/runtime/float-model.js';
+import { QExecutor } from '../../../src/runtime/q-executor.js';
 import { SharedPrefixRunner, sharedPrefixLogits } from '../../../src/runtime/shared-prefix.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
 import { requireBuiltCli } from '../../helpers/cli.js';
@@ -75,6 +76,21 @@ describe.each([['mbv2tiny-cifar10.onnx'], ['resnet20-cifar10.onnx']])('shared-pr
     expect(r.base.plan.bufferOf.get(r.resumes[3]!.live[0]!)).toBe(r.base.plan.bufferOf.get(steps[stepOf(c.names.at(-1)!)]!.node.inputs[0]!));
     expect(r.resumes[6]!.live).toEqual(outputs);
     expect(r.resumes[2]!.live.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('QExecutor: steps run in two parts give the bytes of one run; bad step ranges, unknown values and a small arena are errors', async () => {
+    const e = await loadEngine(), x = c.set.images.subarray(0, 3 * 3072);
+    const whole = new QExecutor(c.q8, e, 3), parts = new QExecutor(c.q8, e, 3);
+    const want = whole.runQuantized(x, 3)[0]!, half = parts.plan.steps.length >> 1;
+    parts.quantize(x, 3);
+    parts.executeSteps(3, 0, half);
+    parts.executeSteps(3, half, parts.plan.steps.length);
+    expect(parts.valueBytes(c.q8.outputs[0]!.quantized, 3)).toEqual(want);
+    expect(sameBytes(parts.readOutputs(3)[0]!, whole.run(x, 3)[0]!)).toBe(true);
+    expect(() => parts.executeSteps(3, 2, 1)).toThrow(/steps \[2, 1\) are outside the plan's/);
+    expect(() => parts.executeSteps(3, 0, parts.plan.steps.length + 1)).toThrow(/outside the plan's/);
+    expect(() => parts.valueBytes('nope', 1)).toThrow(/has no value 'nope'/);
+    expect(() => new QExecutor(c.q8, e, 3, { arena: { ptr: e.alloc(64), bytes: 64 } })).toThrow(/the given arena has 64 bytes, .* needs/);
   });
 
   it('in-process: the base and every variant give the bytes of a full evaluation, at batch 100, and at batch 7 in 3 passes of 3 variants', async () => {
