@@ -47,6 +47,9 @@ function timed(ev: Evaluator, set: keyof typeof evalCpu): Evaluator {
   return { set: ev.set, workers: ev.workers, close: () => ev.close(), async logits(q) {
     const c0 = cpuNow();
     try { return await ev.logits(q); } finally { evalCpu[set] += cpuNow() - c0; }
+  }, async sharedLogits(base, variants, onProgress) {
+    const c0 = cpuNow();
+    try { return await ev.sharedLogits(base, variants, onProgress); } finally { evalCpu[set] += cpuNow() - c0; }
   } };
 }
 

@@ -12,6 +12,7 @@ import { DEFAULT_METRIC, mixLayers, type MetricName } from '../quant/layer-metri
 import { resolveLayers } from '../quant/quantize-pot.js';
 import { BUDGET_OF, parseBudget, type BudgetOf, type Search, type Target } from '../quant/select-layers.js';
 import { QExecutor } from '../runtime/q-executor.js';
+import { sharedPrefixLogits } from '../runtime/shared-prefix.js';
 import { loadEngine } from '../runtime/wasm-loader.js';
 import { collect, setDataset, type ImageSet, type ImageSource } from './data.js';
 import { quantizedNet, type FloatNet, type QuantizedNet } from './model.js';
@@ -89,6 +90,15 @@ export function localEvaluator(set: ImageSet, labels: Uint8Array): Evaluator {
       }
       await yieldNow();
       return out;
+    },
+    async sharedLogits(base, variants, onProgress) {
+      return sharedPrefixLogits(() => loadEngine(), set.images, set.count, base, variants, {
+        maxBatch: MAX_BATCH,
+        onBatch: async (done) => {
+          onProgress?.(done, set.count);
+          await yieldNow();
+        },
+      });
     },
     close: async () => {},
   };

@@ -54,19 +54,23 @@ export function assignedModel(ext: ExtModel, a: Assignment | Record<string, numb
   return mixTiers(ext.q8, ext.qpots, a instanceof Map ? a : new Map(Object.entries(a)));
 }
 
-/** Single-layer sensitivity of every layer at every tier on the evaluator's images (one evaluation each). */
+/**
+ * Single-layer sensitivity of every layer at every tier on the evaluator's images. One shared
+ * evaluation: each single-layer model resumes from the 8-bit model's state before its layer.
+ */
 export async function measureSensitivity(ext: ExtModel, ev: Evaluator, onProgress?: ExtProgress): Promise<Float32Array> {
   const t0 = performance.now();
   const classes = ext.q8.outputs[0]!.shape.reduce((p, d) => p * d, 1);
-  const base = await ev.logits(ext.q8);
   const jobs = ext.layers.flatMap((l) => tiersOf(l).map((t) => ({ l, t })));
+  const progress = (done: number, total: number) => onProgress?.('sensitivity', Math.floor((jobs.length * done) / total), jobs.length);
+  const r = await ev.sharedLogits(ext.q8, jobs.map(({ l, t }) => assignedModel(ext, new Map([[l.name, t.codeBits]]))), progress);
   for (const [i, { l, t }] of jobs.entries()) {
-    t.sensitivity = compareLogits(base, await ev.logits(assignedModel(ext, new Map([[l.name, t.codeBits]]))), ev.set.labels, classes);
+    t.sensitivity = compareLogits(r.base, r.variants[i]!, ev.set.labels, classes);
     if (t === tiersOf(l)[0] && l.tiers) l.sensitivity = t.sensitivity;
-    onProgress?.('sensitivity', i + 1, jobs.length);
   }
+  onProgress?.('sensitivity', jobs.length, jobs.length);
   ext.seconds.sensitivity = (performance.now() - t0) / 1000;
-  return base;
+  return r.base;
 }
 
 export interface ExtSelection extends Selection {

@@ -19,11 +19,13 @@ export interface QExecutorOptions {
   potKernels?: PotKernels;
   /** how int8 layers are resident and read (default 'unpack'; same bytes out; for speed comparisons) */
   int8Form?: Int8Form;
+  /** an arena the caller allocated (at least plan.arenaBytes), for executors that never run interleaved to share; default: a new one */
+  arena?: { ptr: number; bytes: number };
 }
 
 export class QExecutor {
   readonly plan: Plan;
-  /** wasm memory this executor allocated (equal to the memory report's runtimeBytes) */
+  /** wasm memory this executor uses (equal to the memory report's runtimeBytes; a shared arena counts in full) */
   readonly footprint: RuntimeBytes;
   protected readonly arena: number;
   protected readonly calls: BoundCall[];
@@ -37,7 +39,8 @@ export class QExecutor {
     const weights = engine.alloc(this.plan.weights.length);
     engine.write(weights, this.plan.weights);
     const scratch = engine.alloc(this.plan.scratchBytes);
-    this.arena = engine.alloc(this.plan.arenaBytes);
+    if (opts.arena && opts.arena.bytes < this.plan.arenaBytes) throw new Error(`the given arena has ${opts.arena.bytes} bytes, '${q.name}' at batch ${maxBatch} needs ${this.plan.arenaBytes}`);
+    this.arena = opts.arena?.ptr ?? engine.alloc(this.plan.arenaBytes);
     const a = this.arena;
     this.calls = this.plan.steps.map((s) => bindCall(s, s.inputs.map((o) => a + o), a + s.output, weights + (s.weights?.offset ?? 0), scratch, maxBatch, scratch + this.plan.unpackOffset));
     this.outputs = q.outputs.map((o) => new Float32Array(maxBatch * o.shape.reduce((p, d) => p * d, 1)));
@@ -56,6 +59,12 @@ export class QExecutor {
   run(x: Float32Array, n: number): Float32Array[] {
     this.quantize(x, n);
     this.execute(n);
+    return this.readOutputs(n);
+  }
+
+  /** The graph outputs now in the arena, dequantized (views reused by the next call). */
+  readOutputs(n: number): Float32Array[] {
+    this.checkBatch(n);
     let views = this.views.get(n);
     if (!views) this.views.set(n, (views = this.q.outputs.map((o, i) => this.outputs[i]!.subarray(0, n * o.shape.reduce((p, d) => p * d, 1)))));
     for (let i = 0; i < views.length; i++) {
@@ -84,9 +93,15 @@ export class QExecutor {
 
   /** Runs the steps on the input already in the arena; `time` (profiling) wraps each kernel call. */
   execute(n: number, time?: (step: Step, call: () => void) => void): void {
+    this.executeSteps(n, 0, this.calls.length, time);
+  }
+
+  /** Runs steps [from, to) of the plan on the arena as it is (src/runtime/shared-prefix.ts resumes a model there). */
+  executeSteps(n: number, from: number, to: number, time?: (step: Step, call: () => void) => void): void {
     this.checkBatch(n);
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > this.calls.length || from > to) throw new Error(`steps [${from}, ${to}) are outside the plan's ${this.calls.length}`);
     const e = this.engine;
-    for (let i = 0; i < this.calls.length; i++) {
+    for (let i = from; i < to; i++) {
       const c = this.calls[i]!;
       (c.params as Record<string, number>)[c.batchField] = n * c.perImage;
       if (time) time(this.plan.steps[i]!, () => e.run(c.kernel, c.params));
@@ -99,6 +114,14 @@ export class QExecutor {
     this.checkBatch(n);
     const inPer = this.q.input.shape.reduce((p, d) => p * d, 1);
     quantizeInput(x, n, this.q.input.shape, this.q.input.q, this.engine.i8View(this.arena + this.plan.input, n * inPer));
+  }
+
+  /** The bytes of value `name` for n images in the arena (a view: valid until the engine next allocates). */
+  valueBytes(name: string, n: number): Int8Array {
+    this.checkBatch(n);
+    const b = this.plan.bufferOf.get(name);
+    if (!b) throw new Error(`'${this.q.name}' has no value '${name}'`);
+    return this.engine.i8View(this.arena + b.offset, n * b.bytesPerImage);
   }
 
   protected checkBatch(n: number): void {
