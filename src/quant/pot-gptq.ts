@@ -230,6 +230,9 @@ function patchGemm(l: WeightLayer & { op: 'gemm' }, x: Tensor, y: Tensor, dW: Fl
   }
 }
 
+/** A PoT conv reading a value: its layer and its private weight and bias data. */
+interface Reader { l: WeightLayer; w: Float32Array; b?: Float32Array }
+
 /** One float pass of the statistics: chunks of one batch of `images` images, run layer-major. */
 interface Pass { graphs: Graph[]; feeds: Tensor[]; images: number; last: boolean }
 
@@ -297,7 +300,7 @@ export async function quantizePotGptq(q: QGraph, model: FloatModel, floatWeights
     // a private copy of the PoT convs' weight and bias tensors: each is replaced by s * p (and b + shift)
     // just before its node runs, so the layers after it see the quantized prefix (sequential statistics)
     const constants = new Map(g0.constants);
-    const byInput = new Map<string, { l: WeightLayer; w: Float32Array; b?: Float32Array }[]>();
+    const byInput = new Map<string, Reader[]>();
     for (const nd of g0.nodes) {
       const l = layers.get(nd.name);
       if (!l || l.op !== 'conv' || nd.op !== 'Conv') continue;
@@ -309,44 +312,53 @@ export async function quantizePotGptq(q: QGraph, model: FloatModel, floatWeights
       const w = copy(nd.inputs[1]!), b = nd.inputs[2] ? copy(nd.inputs[2]) : undefined;
       byInput.set(nd.inputs[0]!, [...(byInput.get(nd.inputs[0]!) ?? []), { l, w, b }]);
     }
-    const collect = (l: WeightLayer, xs: readonly Tensor[]): Stats => {
-      const st = statsOf(l), acc = new StatsAccumulator(l, st, 0x9e3779b9 ^ (bi * 7919 + stats.size), n);
-      for (const x of xs) acc.add(x);
-      acc.end();
-      return st;
-    };
+    // statistics are created (and seeded) in the order of the old one-batch pass: a gemm layer's
+    // own, then the convs reading each output of a node
+    const accOf = (l: WeightLayer) => new StatsAccumulator(l, statsOf(l), 0x9e3779b9 ^ (bi * 7919 + stats.size), n);
+    const readers = (v: string) => byInput.get(v) ?? [];
+    const finishConvs = (cs: readonly Reader[], accs: readonly StatsAccumulator[]) => cs.forEach((c, k) => {
+      accs[k]!.end();
+      if (!last) return;
+      const r = finish(c.l, statsOf(c.l));
+      for (let i = 0; i < c.w.length; i++) c.w[i] += r.dW[i]!;
+      if (c.b) for (let m = 0; m < c.b.length; m++) c.b[m] += r.shift[m]!;
+      else shifts.set(c.l.name, r.shift);
+    });
     const beforeConvs = (value: string, xs: readonly Tensor[]) => {
-      for (const c of byInput.get(value) ?? []) {
-        const st = collect(c.l, xs);
-        if (!last) continue;
-        const r = finish(c.l, st);
-        for (let i = 0; i < c.w.length; i++) c.w[i] += r.dW[i]!;
-        if (c.b) for (let m = 0; m < c.b.length; m++) c.b[m] += r.shift[m]!;
-        else shifts.set(c.l.name, r.shift);
+      const cs = readers(value), accs = cs.map((c) => accOf(c.l));
+      for (const x of xs) for (const a of accs) a.add(x);
+      finishConvs(cs, accs);
+    };
+    // per node: its gemm statistics and its readers' statistics, fed chunk by chunk while the tensors are in cache
+    let gemmAcc: StatsAccumulator | undefined, outAccs: StatsAccumulator[][] = [];
+    const observeChunk = (node: Node, c: number, outs: readonly Tensor[], ins: readonly (Tensor | undefined)[]) => {
+      const l = layers.get(node.name), gemm = l?.op === 'gemm';
+      if (c === 0) {
+        gemmAcc = gemm ? accOf(l) : undefined;
+        outAccs = gemm ? [] : node.outputs.map((v) => readers(v).map((r) => accOf(r.l)));
       }
+      gemmAcc?.add(ins[0]!);
+      const sh = l && shifts.get(l.name);
+      if (sh && l.op === 'conv') {
+        const hw = l.geometry.oh * l.geometry.ow, m = l.geometry.m, y = outs[0]!.data as Float32Array;
+        for (let i = 0; i < y.length; i++) y[i] += sh[Math.floor(i / hw) % m]!;
+      }
+      outAccs.forEach((accs, k) => accs.forEach((a) => a.add(outs[k]!)));
     };
     const observe = (node: Node, outs: readonly (readonly Tensor[])[], ins: readonly (readonly (Tensor | undefined)[])[]) => {
       const l = layers.get(node.name);
-      if (l && l.op === 'gemm') {
-        const st = collect(l, ins.map((x) => x[0]!));
+      if (l && l.op === 'gemm') { // its output changes with the patch: its readers' statistics come after it
+        gemmAcc!.end();
         if (last) {
-          const r = finish(l, st);
+          const r = finish(l, statsOf(l));
           ins.forEach((x, c) => patchGemm(l, x[0]!, outs[c]![0]!, r.dW, r.shift));
         }
-      }
-      const sh = l && shifts.get(l.name);
-      if (sh && l.op === 'conv') {
-        const hw = l.geometry.oh * l.geometry.ow, m = l.geometry.m;
-        for (const out of outs) {
-          const y = out[0]!.data as Float32Array;
-          for (let i = 0; i < y.length; i++) y[i] += sh[Math.floor(i / hw) % m]!;
-        }
-      }
-      node.outputs.forEach((v, k) => beforeConvs(v, outs.map((t) => t[k]!)));
+        node.outputs.forEach((v, k) => beforeConvs(v, outs.map((t) => t[k]!)));
+      } else node.outputs.forEach((v, k) => finishConvs(readers(v), outAccs[k]!));
     };
     beforeConvs(g0.inputs[0]!.name, feeds);
     // Relu / Clip in place: the hook reads only Gemm inputs and node outputs
-    runLayerMajor(graphs, feeds, constants, { engine: o.engine, pool, observe, inPlace: true });
+    runLayerMajor(graphs, feeds, constants, { engine: o.engine, pool, observe, observeChunk, inPlace: true });
     bi++;
     if (last) break;
   }

@@ -133,30 +133,40 @@ export class StatsAccumulator {
       this.done += n;
       return;
     }
-    const g = l.geometry, cg = g.c / g.group, n = xd.length / (g.c * g.h * g.w), hw = g.h * g.w, ohw = g.oh * g.ow;
+    const g = l.geometry, C = g.c, cg = C / g.group, H = g.h, W = g.w, n = xd.length / (C * H * W), hw = H * W, ow = g.ow, oh = g.oh, ohw = oh * ow;
+    const kh = g.kh, kw = g.kw, sh = g.strideH, sw = g.strideW, dh = g.dilationH, dw = g.dilationW, pt = g.padTop, pl = g.padLeft;
     if (this.done + n > this.images) throw new Error(`StatsAccumulator: more than ${this.images} images`);
-    const total = this.total, take = this.take, first = this.done * ohw, end = (this.done + n) * ohw;
+    const total = this.total, take = this.take, end = (this.done + n) * ohw, seed = this.seed;
     for (let grp = 0; grp < g.group; grp++) {
       const h = st.h[grp]!, block = this.blocks[grp]!, row = block.buf;
       let s = this.cursor[grp]!;
       for (; s < take; s++) {
-        const p = Math.min(total - 1, Math.floor(((s + rngAt(this.seed, grp * take + s)) * total) / take));
+        const p = Math.min(total - 1, Math.floor(((s + rngAt(seed, grp * take + s)) * total) / take));
         if (p >= end) break;
-        const b = Math.floor(p / ohw) - this.done, oy = Math.floor(p / g.ow) % g.oh, ox = p % g.ow;
-        const o = block.next(h);
-        for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
-          const y = oy * g.strideH + i * g.dilationH - g.padTop, xx = ox * g.strideW + j * g.dilationW - g.padLeft;
-          const inside = y >= 0 && y < g.h && xx >= 0 && xx < g.w;
-          for (let ic = 0; ic < cg; ic++) row[o + (i * g.kw + j) * cg + ic] = inside ? xd[(b * g.c + grp * cg + ic) * hw + y * g.w + xx]! : 0;
+        const q = Math.floor(p / ow), b = Math.floor(q / oh) - this.done, oy = q - Math.floor(q / oh) * oh, ox = p - q * ow;
+        const base = (b * C + grp * cg) * hw;
+        let o = block.next(h);
+        for (let i = 0; i < kh; i++) {
+          const y = oy * sh + i * dh - pt;
+          for (let j = 0; j < kw; j++, o += cg) {
+            const xx = ox * sw + j * dw - pl;
+            if (y >= 0 && y < H && xx >= 0 && xx < W) for (let ic = 0, at = base + y * W + xx; ic < cg; ic++, at += hw) row[o + ic] = xd[at]!;
+            else for (let ic = 0; ic < cg; ic++) row[o + ic] = 0;
+          }
         }
       }
       this.cursor[grp] = s;
     }
-    void first;
+    // plane sums, image after image per element (four images per pass over a plane: the same additions)
     const plane = this.planes!;
-    for (let c = 0; c < g.c; c++) {
+    for (let c = 0; c < C; c++) {
       const pc = c * hw;
-      for (let b = 0; b < n; b++) { const off = (b * g.c + c) * hw; for (let t = 0; t < hw; t++) plane[pc + t] += xd[off + t]!; }
+      let b = 0;
+      for (; b + 4 <= n; b += 4) {
+        const o0 = (b * C + c) * hw, o1 = o0 + C * hw, o2 = o1 + C * hw, o3 = o2 + C * hw;
+        for (let t = 0; t < hw; t++) plane[pc + t] = plane[pc + t]! + xd[o0 + t]! + xd[o1 + t]! + xd[o2 + t]! + xd[o3 + t]!;
+      }
+      for (; b < n; b++) { const off = (b * C + c) * hw; for (let t = 0; t < hw; t++) plane[pc + t] += xd[off + t]!; }
     }
     this.done += n;
   }

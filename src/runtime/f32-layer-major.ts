@@ -15,6 +15,8 @@ import { runF32Node } from './f32-executor.js';
 export interface LayerMajorOptions {
   engine?: Engine;
   pool: F32BufferPool;
+  /** Right after node i ran on chunk c (its tensors still in cache), valid during the call. */
+  observeChunk?: (node: Node, c: number, outs: readonly Tensor[], ins: readonly (Tensor | undefined)[]) => void;
   /** After node i ran on every chunk: outs[c] / ins[c] are chunk c's tensors, valid during the call. */
   observe?: (node: Node, outs: readonly (readonly Tensor[])[], ins: readonly (readonly (Tensor | undefined)[])[]) => void;
   /** Relu / Clip may write over an input that dies at that node: the hook then must not read their inputs. */
@@ -69,6 +71,7 @@ export function runLayerMajor(graphs: readonly Graph[], feeds: readonly Tensor[]
         e.set(v, outs[k]!);
         hold(outs[k]!);
       });
+      o.observeChunk?.(n0, c, outs, ins);
       allIns.push(ins);
       allOuts.push(outs);
     });
