@@ -11,6 +11,7 @@
 
 import type { Tensor } from '../ir/tensor.js';
 import type { WeightLayer } from './quantize-pot.js';
+import { addRows9 } from './pot-hessian-k9.js';
 
 /** im2col rows drawn per layer and group (the GPTQ_PARAMS.samples hyperparameter). */
 export const HESSIAN_SAMPLES = 8192;
@@ -54,6 +55,15 @@ class RowBlock {
 
   flush(h: Float64Array): void {
     const K = this.K, buf = this.buf, idx = this.idx, f = this.count;
+    if (K === 9) {
+      let z = 0; // stays +-0 unless a value is not finite
+      for (let i = 0; i < f * 9; i++) z += buf[i]! * 0;
+      if (z === 0) {
+        addRows9(h, buf, f);
+        this.count = 0;
+        return;
+      }
+    }
     for (let a = 0; a < K; a++) {
       let c = 0;
       for (let r = 0; r < f; r++) if (buf[r * K + a] !== 0) idx[c++] = r * K;
@@ -157,14 +167,15 @@ export class StatsAccumulator {
       }
       this.cursor[grp] = s;
     }
-    // plane sums, image after image per element (four images per pass over a plane: the same additions)
-    const plane = this.planes!;
+    // plane sums, image after image per element (eight images per pass over a plane: the same additions)
+    const plane = this.planes!, s1 = C * hw;
     for (let c = 0; c < C; c++) {
       const pc = c * hw;
       let b = 0;
-      for (; b + 4 <= n; b += 4) {
-        const o0 = (b * C + c) * hw, o1 = o0 + C * hw, o2 = o1 + C * hw, o3 = o2 + C * hw;
-        for (let t = 0; t < hw; t++) plane[pc + t] = plane[pc + t]! + xd[o0 + t]! + xd[o1 + t]! + xd[o2 + t]! + xd[o3 + t]!;
+      for (; b + 8 <= n; b += 8) {
+        const o = (b * C + c) * hw;
+        for (let t = 0, q = o; t < hw; t++, q++)
+          plane[pc + t] = plane[pc + t]! + xd[q]! + xd[q + s1]! + xd[q + 2 * s1]! + xd[q + 3 * s1]! + xd[q + 4 * s1]! + xd[q + 5 * s1]! + xd[q + 6 * s1]! + xd[q + 7 * s1]!;
       }
       for (; b < n; b++) { const off = (b * C + c) * hw; for (let t = 0; t < hw; t++) plane[pc + t] += xd[off + t]!; }
     }
