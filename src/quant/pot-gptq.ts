@@ -35,6 +35,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { PotWeights, QGraph, QNode } from '../ir/qgraph.js';
 import { f32, type Tensor } from '../ir/tensor.js';
 import type { Graph, Node } from '../ir/graph.js';
+import { ModelError } from '../ir/errors.js';
 import { checkFloatMemory } from '../ir/validate.js';
 import { batchSplitProblem } from '../runtime/batch-split.js';
 import { F32BufferPool } from '../runtime/f32-buffer-pool.js';
@@ -257,7 +258,15 @@ async function* passes(model: FloatModel, data: Dataset, images: number, chunk: 
   const full = model.graphFor(images);
   checkFloatMemory(full); // every chunk's tensors are alive at once: as much as one batch of all images
   const size = Math.min(chunk, images), sizes = [size, images % size || size];
-  const split = images > size && sizes.every((n) => batchSplitProblem(full, model.graphFor(n)) === undefined);
+  const cuts = (n: number) => {
+    try {
+      return batchSplitProblem(full, model.graphFor(n)) === undefined;
+    } catch (e) {
+      if (e instanceof ModelError) return false; // the model does not import at that batch: one batch, as before
+      throw e;
+    }
+  };
+  const split = images > size && sizes.every(cuts);
   const graphs: Graph[] = [], feeds: Tensor[] = [];
   for await (const b of data.batches(split ? size : images, { limit: images })) {
     const g = split ? model.graphFor(b.count) : full;
