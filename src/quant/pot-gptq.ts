@@ -26,17 +26,24 @@
 // IMAGES = 1024 (at most; more calibration images do not enter this pass).
 // Cost per layer: SAMPLES * nnz(row)^2 / 2 for H (zeros after ReLU skipped), K^3 for the
 // factorisations, REFITS * m * K^2 / 2 for the column updates, plus one float forward pass
-// over the images for the whole model. Models with a fixed batch size run the pass in their
-// batches; the statistics of earlier batches then come from a less quantized prefix.
+// over the images for the whole model: the statistics of one batch of all images, computed in
+// chunks of GPTQ_CHUNK images run layer-major (the same floats, see runtime/batch-split.ts).
+// Models with a fixed batch size run the pass in their batches; the statistics of earlier
+// batches then come from a less quantized prefix.
 
 import type { Dataset } from '../data/dataset.js';
 import type { PotWeights, QGraph, QNode } from '../ir/qgraph.js';
 import { f32, type Tensor } from '../ir/tensor.js';
-import { F32Executor } from '../runtime/f32-executor.js';
+import type { Graph, Node } from '../ir/graph.js';
+import { ModelError } from '../ir/errors.js';
+import { checkFloatMemory } from '../ir/validate.js';
+import { batchSplitProblem } from '../runtime/batch-split.js';
+import { F32BufferPool } from '../runtime/f32-buffer-pool.js';
+import { runLayerMajor } from '../runtime/f32-layer-major.js';
 import type { FloatModel } from '../runtime/float-model.js';
 import type { Engine } from '../engine/engine.js';
 import { CalibrationError } from './observers.js';
-import { accumulate, HESSIAN_SAMPLES, type Stats } from './pot-hessian.js';
+import { HESSIAN_SAMPLES, StatsAccumulator, type Stats } from './pot-hessian.js';
 import { inverseUpperFactor } from './pot-linalg.js';
 import { channelRequant } from './quantize-int8.js';
 import { type WeightLayer, weightLayers } from './quantize-pot.js';
@@ -51,7 +58,12 @@ export interface GptqOptions {
   limit: number;
   engine?: Engine;
   onProgress?: (done: number, total: number) => void;
+  /** images per chunk of the float pass (default GPTQ_CHUNK); the result does not depend on it */
+  chunkImages?: number;
 }
+
+/** Images per chunk of the statistics pass: a chunk's activations stay in cache. */
+export const GPTQ_CHUNK = 25;
 
 export interface PotLayerResult {
   /** power-of-two integers 0 or +-2^e, e <= emax */
@@ -219,6 +231,51 @@ function patchGemm(l: WeightLayer & { op: 'gemm' }, x: Tensor, y: Tensor, dW: Fl
   }
 }
 
+/** A PoT conv reading a value: its layer and its private weight and bias data. */
+interface Reader { l: WeightLayer; w: Float32Array; b?: Float32Array }
+
+/** One float pass of the statistics: chunks of one batch of `images` images, run layer-major. */
+interface Pass { graphs: Graph[]; feeds: Tensor[]; images: number; last: boolean }
+
+/**
+ * The passes over the calibration images. A model with a fixed batch: one pass per batch of it.
+ * Else one batch of all images, run in chunks of `chunk` images when the graph at that batch
+ * gives the same floats per image (batch-split.ts); a chunk stays in cache, a 1000-image tensor does not.
+ */
+async function* passes(model: FloatModel, data: Dataset, images: number, chunk: number): AsyncGenerator<Pass> {
+  if (model.fixedBatch !== undefined) {
+    const batch = model.fixedBatch, count = Math.ceil(images / batch);
+    let bi = 0;
+    for await (const b of data.batches(batch, { limit: images })) {
+      const last = bi === count - 1 || b.count < batch, g = model.graphFor(b.count);
+      checkFloatMemory(g);
+      yield { graphs: [g], feeds: [f32(g.inputs[0]!.shape, b.images)], images: b.count, last };
+      bi++;
+      if (last) return;
+    }
+    return;
+  }
+  const full = model.graphFor(images);
+  checkFloatMemory(full); // every chunk's tensors are alive at once: as much as one batch of all images
+  const size = Math.min(chunk, images), sizes = [size, images % size || size];
+  const cuts = (n: number) => {
+    try {
+      return batchSplitProblem(full, model.graphFor(n)) === undefined;
+    } catch (e) {
+      if (e instanceof ModelError) return false; // the model does not import at that batch: one batch, as before
+      throw e;
+    }
+  };
+  const split = images > size && sizes.every(cuts);
+  const graphs: Graph[] = [], feeds: Tensor[] = [];
+  for await (const b of data.batches(split ? size : images, { limit: images })) {
+    const g = split ? model.graphFor(b.count) : full;
+    graphs.push(g);
+    feeds.push(f32(g.inputs[0]!.shape, b.images));
+  }
+  yield { graphs, feeds, images, last: true };
+}
+
 /** Returns a new QGraph whose layers in `o.bits` carry output-aware power-of-two weights. */
 export async function quantizePotGptq(q: QGraph, model: FloatModel, floatWeights: ReadonlyMap<string, Float32Array>, data: Dataset, o: GptqOptions): Promise<QGraph> {
   const layers = new Map(weightLayers(q).filter((l) => o.bits.has(l.name)).map((l) => [l.name, l]));
@@ -227,11 +284,9 @@ export async function quantizePotGptq(q: QGraph, model: FloatModel, floatWeights
   if (layers.size === 0) return q;
   const images = Math.min(o.limit, data.size, GPTQ_PARAMS.images);
   if (!(images > 0)) throw new CalibrationError('output-aware power-of-two rounding: the calibration set has no images');
-  const batch = model.fixedBatch ?? images, batches = Math.ceil(images / batch);
   const stats = new Map<string, Stats>();
   const done = new Map<string, WeightLayer>();
   const shifts = new Map<string, Float64Array>(); // conv layers without a bias input: the output shift, added after the node
-  let bi = 0, last = false;
   const statsOf = (l: WeightLayer): Stats => {
     let st = stats.get(l.name);
     if (!st) {
@@ -247,61 +302,76 @@ export async function quantizePotGptq(q: QGraph, model: FloatModel, floatWeights
     o.onProgress?.(done.size, layers.size);
     return r;
   };
-  for await (const b of data.batches(batch, { limit: images })) {
-    last = bi === batches - 1 || b.count < batch;
-    const g0 = model.graphFor(b.count);
+  const pool = new F32BufferPool(Infinity); // holds every chunk's buffers for reuse; dropped after the pass
+  let bi = 0;
+  for await (const { graphs, feeds, images: n, last } of passes(model, data, images, o.chunkImages ?? GPTQ_CHUNK)) {
+    const g0 = graphs[0]!;
     // a private copy of the PoT convs' weight and bias tensors: each is replaced by s * p (and b + shift)
     // just before its node runs, so the layers after it see the quantized prefix (sequential statistics)
     const constants = new Map(g0.constants);
-    for (const n of g0.nodes) {
-      const l = layers.get(n.name);
-      if (!l || l.op !== 'conv' || n.op !== 'Conv') continue;
-      const w = g0.constants.get(n.inputs[1]!)!, bias = n.inputs[2] ? g0.constants.get(n.inputs[2]) : undefined;
-      constants.set(n.inputs[1]!, f32(w.shape, (w.data as Float32Array).slice()));
-      if (bias) constants.set(n.inputs[2]!, f32(bias.shape, (bias.data as Float32Array).slice()));
+    const byInput = new Map<string, Reader[]>();
+    for (const nd of g0.nodes) {
+      const l = layers.get(nd.name);
+      if (!l || l.op !== 'conv' || nd.op !== 'Conv') continue;
+      const copy = (v: string) => {
+        const t = g0.constants.get(v)!, c = f32(t.shape, (t.data as Float32Array).slice());
+        constants.set(v, c);
+        return c.data as Float32Array;
+      };
+      const w = copy(nd.inputs[1]!), b = nd.inputs[2] ? copy(nd.inputs[2]) : undefined;
+      byInput.set(nd.inputs[0]!, [...(byInput.get(nd.inputs[0]!) ?? []), { l, w, b }]);
     }
-    const byInput = new Map<string, { l: WeightLayer; w: Float32Array; b?: Float32Array }[]>();
-    for (const n of g0.nodes) {
-      const l = layers.get(n.name);
-      if (!l || l.op !== 'conv' || n.op !== 'Conv') continue;
-      const w = constants.get(n.inputs[1]!)!.data as Float32Array, bias = n.inputs[2] ? (constants.get(n.inputs[2])!.data as Float32Array) : undefined;
-      byInput.set(n.inputs[0]!, [...(byInput.get(n.inputs[0]!) ?? []), { l, w, b: bias }]);
-    }
-    const beforeConvs = (value: string, x: Tensor) => {
-      for (const c of byInput.get(value) ?? []) {
-        const st = statsOf(c.l);
-        accumulate(c.l, x, st, 0x9e3779b9 ^ (bi * 7919 + stats.size));
-        if (!last) continue;
-        const r = finish(c.l, st);
-        for (let i = 0; i < c.w.length; i++) c.w[i] += r.dW[i]!;
-        if (c.b) for (let m = 0; m < c.b.length; m++) c.b[m] += r.shift[m]!;
-        else shifts.set(c.l.name, r.shift);
-      }
+    // statistics are created (and seeded) in the order of the old one-batch pass: a gemm layer's
+    // own, then the convs reading each output of a node
+    const accOf = (l: WeightLayer) => new StatsAccumulator(l, statsOf(l), 0x9e3779b9 ^ (bi * 7919 + stats.size), n);
+    const readers = (v: string) => byInput.get(v) ?? [];
+    const finishConvs = (cs: readonly Reader[], accs: readonly StatsAccumulator[]) => cs.forEach((c, k) => {
+      accs[k]!.end();
+      if (!last) return;
+      const r = finish(c.l, statsOf(c.l));
+      for (let i = 0; i < c.w.length; i++) c.w[i] += r.dW[i]!;
+      if (c.b) for (let m = 0; m < c.b.length; m++) c.b[m] += r.shift[m]!;
+      else shifts.set(c.l.name, r.shift);
+    });
+    const beforeConvs = (value: string, xs: readonly Tensor[]) => {
+      const cs = readers(value), accs = cs.map((c) => accOf(c.l));
+      for (const x of xs) for (const a of accs) a.add(x);
+      finishConvs(cs, accs);
     };
-    const observe = (node: { name: string; outputs: readonly string[] }, outs: readonly Tensor[], ins: readonly (Tensor | undefined)[]) => {
-      const l = layers.get(node.name);
-      if (l && l.op === 'gemm') {
-        const st = statsOf(l);
-        accumulate(l, ins[0]!, st, 0x9e3779b9 ^ (bi * 7919 + stats.size));
-        if (last) {
-          const r = finish(l, st);
-          patchGemm(l, ins[0]!, outs[0]!, r.dW, r.shift);
-        }
+    // per node: its gemm statistics and its readers' statistics, fed chunk by chunk while the tensors are in cache
+    let gemmAcc: StatsAccumulator | undefined, outAccs: StatsAccumulator[][] = [];
+    const observeChunk = (node: Node, c: number, outs: readonly Tensor[], ins: readonly (Tensor | undefined)[]) => {
+      const l = layers.get(node.name), gemm = l?.op === 'gemm';
+      if (c === 0) {
+        gemmAcc = gemm ? accOf(l) : undefined;
+        outAccs = gemm ? [] : node.outputs.map((v) => readers(v).map((r) => accOf(r.l)));
       }
+      gemmAcc?.add(ins[0]!);
       const sh = l && shifts.get(l.name);
       if (sh && l.op === 'conv') {
-        const y = outs[0]!.data as Float32Array, hw = l.geometry.oh * l.geometry.ow;
-        for (let i = 0; i < y.length; i++) y[i] += sh[Math.floor(i / hw) % l.geometry.m]!;
+        const hw = l.geometry.oh * l.geometry.ow, m = l.geometry.m, y = outs[0]!.data as Float32Array;
+        for (let i = 0; i < y.length; i++) y[i] += sh[Math.floor(i / hw) % m]!;
       }
-      node.outputs.forEach((v, k) => beforeConvs(v, outs[k]!));
+      outAccs.forEach((accs, k) => accs.forEach((a) => a.add(outs[k]!)));
     };
-    const g = { ...g0, constants };
-    const input = f32(g.inputs[0]!.shape, b.images);
-    beforeConvs(g.inputs[0]!.name, input);
-    new F32Executor(g, { engine: o.engine, observe }).run({ [g.inputs[0]!.name]: input });
+    const observe = (node: Node, outs: readonly (readonly Tensor[])[], ins: readonly (readonly (Tensor | undefined)[])[]) => {
+      const l = layers.get(node.name);
+      if (l && l.op === 'gemm') { // its output changes with the patch: its readers' statistics come after it
+        gemmAcc!.end();
+        if (last) {
+          const r = finish(l, statsOf(l));
+          ins.forEach((x, c) => patchGemm(l, x[0]!, outs[c]![0]!, r.dW, r.shift));
+        }
+        node.outputs.forEach((v, k) => beforeConvs(v, outs.map((t) => t[k]!)));
+      } else node.outputs.forEach((v, k) => finishConvs(readers(v), outAccs[k]!));
+    };
+    beforeConvs(g0.inputs[0]!.name, feeds);
+    // Relu / Clip in place: the hook reads only Gemm inputs and node outputs
+    runLayerMajor(graphs, feeds, constants, { engine: o.engine, pool, observe, observeChunk, inPlace: true });
     bi++;
     if (last) break;
   }
+  pool.clear();
   for (const name of layers.keys()) if (!done.has(name)) throw new QuantizationError(`output-aware rounding: layer '${name}' was never run`);
   return { ...q, nodes: q.nodes.map((n): QNode => done.get(n.name) ?? n) };
 }

@@ -70,14 +70,7 @@ export class F32Executor {
     const take: F32Alloc = (n) => this.pool.take(n);
     g.nodes.forEach((n, i) => {
       const ins = n.inputs.map((v) => (v ? env.get(v) : undefined));
-      let outs: Tensor[];
-      try {
-        if (n.op === 'Conv' && this.opts.engine) outs = [this.conv(n as Node<ConvAttrs>, ins)];
-        else outs = OPS.get(n.op)!.run(ins, n.attrs, this.inPlace(n, i, ins[0], readers) ?? take);
-      } catch (e) {
-        if (e instanceof OpError) throw new ModelError(`node '${n.name}' (${n.op}): ${e.message}`);
-        throw e;
-      }
+      const outs = runF32Node(n, ins, this.opts.engine, this.pool, this.inPlace(n, i, ins[0], readers) ?? take);
       n.outputs.forEach((o, k) => {
         env.set(o, outs[k]!);
         hold(outs[k]!);
@@ -103,16 +96,27 @@ export class F32Executor {
     const d = x.data;
     return (len) => (len === d.length ? d : this.pool.take(len));
   }
+}
 
-  private conv(n: Node<ConvAttrs>, [x, w, b]: (Tensor | undefined)[]): Tensor {
-    const geo = convGeometry(x!, w!, n.attrs);
-    const [padTop, padLeft, padBottom, padRight] = geo.pads;
-    const out = this.pool.take(geo.n * geo.m * geo.oh * geo.ow, false); // conv2dF32 writes every element
-    const y = this.opts.engine!.conv2dF32(x!.data as Float32Array, w!.data as Float32Array, (b?.data as Float32Array) ?? null, {
-      n: geo.n, c: geo.c, h: geo.h, w: geo.w, m: geo.m, kh: geo.kh, kw: geo.kw,
-      strideH: geo.strideH, strideW: geo.strideW, padTop, padLeft, padBottom, padRight,
-      dilationH: geo.dilationH, dilationW: geo.dilationW, group: geo.group, oh: geo.oh, ow: geo.ow,
-    }, out);
-    return f32([geo.n, geo.m, geo.oh, geo.ow], y);
+/** One node: Conv on the engine's f32 kernel when there is one, else the reference op with `alloc`. */
+export function runF32Node(n: Node, ins: readonly (Tensor | undefined)[], engine: Engine | undefined, pool: F32BufferPool, alloc: F32Alloc): Tensor[] {
+  try {
+    if (n.op === 'Conv' && engine) return [conv(n as Node<ConvAttrs>, ins, engine, pool)];
+    return OPS.get(n.op)!.run(ins, n.attrs, alloc);
+  } catch (e) {
+    if (e instanceof OpError) throw new ModelError(`node '${n.name}' (${n.op}): ${e.message}`);
+    throw e;
   }
+}
+
+function conv(n: Node<ConvAttrs>, [x, w, b]: readonly (Tensor | undefined)[], engine: Engine, pool: F32BufferPool): Tensor {
+  const geo = convGeometry(x!, w!, n.attrs);
+  const [padTop, padLeft, padBottom, padRight] = geo.pads;
+  const out = pool.take(geo.n * geo.m * geo.oh * geo.ow, false); // conv2dF32 writes every element
+  const y = engine.conv2dF32(x!.data as Float32Array, w!.data as Float32Array, (b?.data as Float32Array) ?? null, {
+    n: geo.n, c: geo.c, h: geo.h, w: geo.w, m: geo.m, kh: geo.kh, kw: geo.kw,
+    strideH: geo.strideH, strideW: geo.strideW, padTop, padLeft, padBottom, padRight,
+    dilationH: geo.dilationH, dilationW: geo.dilationW, group: geo.group, oh: geo.oh, ow: geo.ow,
+  }, out);
+  return f32([geo.n, geo.m, geo.oh, geo.ow], y);
 }
