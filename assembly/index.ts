@@ -50,6 +50,19 @@ export function f32_conv2d(params: F32Conv2dParams): void {
   }
 }
 
+// Depthwise float conv (group == c == m): NCHW planes, one output row group per f32x4.
+import { F32Dwconv2dParams } from "./abi";
+import { f32_dwconv2d__scalar } from "./kernels/f32-dwconv2d/scalar";
+import { f32_dwconv2d__wasmsimd } from "./kernels/f32-dwconv2d/wasmsimd";
+
+export function f32_dwconv2d(params: F32Dwconv2dParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_dwconv2d__wasmsimd(params);
+  } else {
+    f32_dwconv2d__scalar(params);
+  }
+}
+
 export function qs8_qc8w_conv2d_minmax(params: Qs8Qc8wConv2dParams): void {
   if (ASC_FEATURE_SIMD) {
     qs8_qc8w_conv2d_minmax__wasmsimd(params);
