@@ -63,6 +63,19 @@ export function f32_dwconv2d(params: F32Dwconv2dParams): void {
   }
 }
 
+// Extremes of a float32 array (calibration's min-max observers).
+import { F32RminmaxParams } from "./abi";
+import { f32_rminmax__scalar } from "./kernels/f32-rminmax/scalar";
+import { f32_rminmax__wasmsimd } from "./kernels/f32-rminmax/wasmsimd";
+
+export function f32_rminmax(params: F32RminmaxParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_rminmax__wasmsimd(params);
+  } else {
+    f32_rminmax__scalar(params);
+  }
+}
+
 export function qs8_qc8w_conv2d_minmax(params: Qs8Qc8wConv2dParams): void {
   if (ASC_FEATURE_SIMD) {
     qs8_qc8w_conv2d_minmax__wasmsimd(params);

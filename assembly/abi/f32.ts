@@ -128,3 +128,23 @@ export class F32Dwconv2dParams {
   oh: i32;
   ow: i32;
 }
+
+// F32RminmaxParams: the extremes of a float32 array, and whether every value is finite.
+//
+//  offset  field    type   meaning
+//  ╒═════╤════════╤══════╤═══════════════════════════════════════════════════════════════╕
+//  │   0 │ input  │ ptr  │ x [count]                                                      │
+//  │   4 │ output │ ptr  │ 3 f32: min, max (+Inf / -Inf for no value), 0 if all finite    │
+//  │   8 │ count  │ i32  │ elements, > 0                                                  │
+//  ╘═════╧════════╧══════╧═══════════════════════════════════════════════════════════════╛
+//  sizeof = 12
+//
+// min / max compare as f32 `<` / `>` (NaN never wins). The sign of a zero extreme is not
+// specified (it depends on the lane order); the host takes it from the first zero of x.
+// output[2] is the sum of x * 0: 0, or NaN once a NaN or an infinity is in x.
+@unmanaged
+export class F32RminmaxParams {
+  input: usize;
+  output: usize;
+  count: i32;
+}

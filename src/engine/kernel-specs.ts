@@ -84,6 +84,10 @@ export const KERNELS = {
       return { reads, writes: [['output', 4 * p.n * p.c * p.oh * p.ow]], scratch: 4 * hp * wp };
     },
   },
+  'f32-rminmax': {
+    struct: 'F32RminmaxParams', fn: 'f32_rminmax', batchField: 'count', ranges: [],
+    buffers: (p: ParamsOf<'F32RminmaxParams'>) => ({ reads: [['input', 4 * p.count]], writes: [['output', 12]], scratch: 0 }),
+  },
   'qs8-qc8w-conv2d': {
     struct: 'Qs8Qc8wConv2dParams', fn: 'qs8_qc8w_conv2d_minmax', batchField: 'n', ranges: [...clampRanges('zx', 'zy', 'qmin', 'qmax'), ...WEIGHT_FORM],
     buffers: (p: ParamsOf<'Qs8Qc8wConv2dParams'>) => ({
