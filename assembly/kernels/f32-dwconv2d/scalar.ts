@@ -52,12 +52,15 @@ export function dwPlaneCols(p: F32Dwconv2dParams): i32 {
   return (((p.ow + 3) & ~3) - 1) * p.strideW + (p.kw - 1) * p.dilationW + 2;
 }
 
-/** Copies the part of input plane `x` the padded plane covers to (padTop, padLeft); the rest stays 0. */
+/** Copies the part of input plane `x` the padded plane covers to (padTop, padLeft); the rest stays 0.
+ *  Plain loops: rows are short (8-32 floats), where a memory.copy call costs more than the copy. */
 export function dwFillPlane(p: F32Dwconv2dParams, x: usize, plane: usize, hp: i32, wp: i32): void {
   const cols = min(p.w, wp - p.padLeft);
   if (cols <= 0) return;
   const iy1 = min(p.h, hp - p.padTop);
-  for (let iy = max(0, -p.padTop); iy < iy1; iy++) {
-    memory.copy(plane + (<usize>((iy + p.padTop) * wp + p.padLeft) << 2), x + (<usize>(iy * p.w) << 2), <usize>cols << 2);
+  const bytes = <usize>cols << 2;
+  for (let iy = 0; iy < iy1; iy++) {
+    const d = plane + (<usize>((iy + p.padTop) * wp + p.padLeft) << 2), s = x + (<usize>(iy * p.w) << 2);
+    for (let o: usize = 0; o < bytes; o += 4) store<f32>(d + o, load<f32>(s + o));
   }
 }

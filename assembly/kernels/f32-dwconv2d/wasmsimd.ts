@@ -1,5 +1,5 @@
 import { F32Dwconv2dParams } from "../../abi";
-import { dwFillPlane, dwPlaneCols, dwPlaneRows } from "./scalar";
+import { dwPlaneCols, dwPlaneRows } from "./scalar";
 
 // Depthwise ONNX Conv (group == c == m), float32 NCHW: 4 neighbouring outputs of one row per
 // f32x4, on the zero-padded plane of f32_dwconv2d__scalar (so every tap is a plain load).
@@ -16,13 +16,28 @@ export function f32_dwconv2d__wasmsimd(p: F32Dwconv2dParams): void {
   let x = p.input, y = p.output;
   for (let n = 0; n < p.n; n++) {
     for (let ch = 0; ch < p.c; ch++, x += xPlane, y += yPlane) {
-      dwFillPlane(p, x, plane, hp, wp);
+      fillPlane(p, x, plane, hp, wp);
       const w = p.weight + (<usize>(ch * taps) << 2);
       const b = p.bias != 0 ? v128.load32_splat(p.bias + (<usize>ch << 2)) : f32x4.splat(0);
       if (k3 && p.strideW == 1) plane3x3(p, plane, wp, w, b, y, 1);
       else if (k3 && p.strideW == 2) plane3x3(p, plane, wp, w, b, y, 2);
       else planeAny(p, plane, wp, w, b, y);
     }
+  }
+}
+
+// dwFillPlane of the scalar twin (same plane bytes), 4 floats per load / store; the row tail
+// goes float by float so that the padding columns after it stay 0.
+function fillPlane(p: F32Dwconv2dParams, x: usize, plane: usize, hp: i32, wp: i32): void {
+  const cols = min(p.w, wp - p.padLeft);
+  if (cols <= 0) return;
+  const iy1 = min(p.h, hp - p.padTop);
+  const bytes = <usize>cols << 2, vBytes = <usize>(cols & ~3) << 2;
+  for (let iy = 0; iy < iy1; iy++) {
+    const d = plane + (<usize>((iy + p.padTop) * wp + p.padLeft) << 2), s = x + (<usize>(iy * p.w) << 2);
+    let o: usize = 0;
+    for (; o < vBytes; o += 16) v128.store(d + o, v128.load(s + o));
+    for (; o < bytes; o += 4) store<f32>(d + o, load<f32>(s + o));
   }
 }
 
