@@ -76,6 +76,19 @@ export function f32_rminmax(params: F32RminmaxParams): void {
   }
 }
 
+// Clip on float32 (the float executor's activations).
+import { F32VclampParams } from "./abi";
+import { f32_vclamp__scalar } from "./kernels/f32-vclamp/scalar";
+import { f32_vclamp__wasmsimd } from "./kernels/f32-vclamp/wasmsimd";
+
+export function f32_vclamp(params: F32VclampParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_vclamp__wasmsimd(params);
+  } else {
+    f32_vclamp__scalar(params);
+  }
+}
+
 export function qs8_qc8w_conv2d_minmax(params: Qs8Qc8wConv2dParams): void {
   if (ASC_FEATURE_SIMD) {
     qs8_qc8w_conv2d_minmax__wasmsimd(params);

@@ -148,3 +148,22 @@ export class F32RminmaxParams {
   output: usize;
   count: i32;
 }
+
+// F32VclampParams: ONNX Clip on float32, y = x < lo ? lo : x > hi ? hi : x (NaN stays NaN, with
+// its quiet bit set as a float64 round trip sets it; -0 stays -0). Needs lo <= hi, neither NaN.
+//
+//  offset  field    type   meaning
+//  ╒═════╤════════╤══════╤═══════════════════════════════════════════════════════════════╕
+//  │   0 │ input  │ ptr  │ x [count]                                                      │
+//  │   4 │ output │ ptr  │ y [count] (may be input itself)                                │
+//  │   8 │ bounds │ ptr  │ 2 f32: lo, hi                                                  │
+//  │  12 │ count  │ i32  │ elements, > 0                                                  │
+//  ╘═════╧════════╧══════╧═══════════════════════════════════════════════════════════════╛
+//  sizeof = 16
+@unmanaged
+export class F32VclampParams {
+  input: usize;
+  output: usize;
+  bounds: usize;
+  count: i32;
+}

@@ -4,6 +4,7 @@
 
 import { checkAbi, MAX_PARAMS_BYTES, writeParams } from './abi.js';
 import { conv2dF32, type Conv2dF32Shape } from './f32-conv.js';
+import { clampF32 } from './f32-clamp.js';
 import { rangeF32, type F32Range } from './f32-range.js';
 import { ALIGN, EXTRA_BYTES, Heap, type WasmMemory } from './heap.js';
 import { KERNELS, type Buffers, type KernelName, type KernelParams } from './kernel-specs.js';
@@ -171,5 +172,10 @@ export class Engine {
   /** min / max of a float32 array and whether all of it is finite (see rangeF32 in f32-range.ts). */
   rangeF32(x: Float32Array): F32Range {
     return rangeF32(this, x);
+  }
+
+  /** ONNX Clip in float32, the same bytes as the Clip op: into `out` (may be x) or a new array. */
+  clampF32(x: Float32Array, lo: number, hi: number, out?: Float32Array): Float32Array {
+    return clampF32(this, x, lo, hi, out);
   }
 }
