@@ -89,6 +89,19 @@ export function f32_vclamp(params: F32VclampParams): void {
   }
 }
 
+// Relu on float32 (the float executor's activations).
+import { F32VreluParams } from "./abi";
+import { f32_vrelu__scalar } from "./kernels/f32-vrelu/scalar";
+import { f32_vrelu__wasmsimd } from "./kernels/f32-vrelu/wasmsimd";
+
+export function f32_vrelu(params: F32VreluParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_vrelu__wasmsimd(params);
+  } else {
+    f32_vrelu__scalar(params);
+  }
+}
+
 export function qs8_qc8w_conv2d_minmax(params: Qs8Qc8wConv2dParams): void {
   if (ASC_FEATURE_SIMD) {
     qs8_qc8w_conv2d_minmax__wasmsimd(params);

@@ -167,3 +167,19 @@ export class F32VclampParams {
   bounds: usize;
   count: i32;
 }
+
+// F32VreluParams: ONNX Relu on float32, y = x > 0 ? x : +0 (so NaN and -0 give +0).
+//
+//  offset  field    type   meaning
+//  ╒═════╤════════╤══════╤═══════════════════════════════════════════════════════════════╕
+//  │   0 │ input  │ ptr  │ x [count]                                                      │
+//  │   4 │ output │ ptr  │ y [count] (may be input itself)                                │
+//  │   8 │ count  │ i32  │ elements, > 0                                                  │
+//  ╘═════╧════════╧══════╧═══════════════════════════════════════════════════════════════╛
+//  sizeof = 12
+@unmanaged
+export class F32VreluParams {
+  input: usize;
+  output: usize;
+  count: i32;
+}

@@ -6,6 +6,7 @@ import { checkAbi, MAX_PARAMS_BYTES, writeParams } from './abi.js';
 import { conv2dF32, type Conv2dF32Shape } from './f32-conv.js';
 import { clampF32 } from './f32-clamp.js';
 import { rangeF32, type F32Range } from './f32-range.js';
+import { reluF32 } from './f32-relu.js';
 import { ALIGN, EXTRA_BYTES, Heap, type WasmMemory } from './heap.js';
 import { KERNELS, type Buffers, type KernelName, type KernelParams } from './kernel-specs.js';
 
@@ -177,5 +178,10 @@ export class Engine {
   /** ONNX Clip in float32, the same bytes as the Clip op: into `out` (may be x) or a new array. */
   clampF32(x: Float32Array, lo: number, hi: number, out?: Float32Array): Float32Array {
     return clampF32(this, x, lo, hi, out);
+  }
+
+  /** ONNX Relu in float32, the same bytes as the Relu op: into `out` (may be x) or a new array. */
+  reluF32(x: Float32Array, out?: Float32Array): Float32Array {
+    return reluF32(this, x, out);
   }
 }

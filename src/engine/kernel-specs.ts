@@ -92,6 +92,10 @@ export const KERNELS = {
     struct: 'F32VclampParams', fn: 'f32_vclamp', batchField: 'count', ranges: [],
     buffers: (p: ParamsOf<'F32VclampParams'>) => ({ reads: [['input', 4 * p.count], ['bounds', 8]], writes: [['output', 4 * p.count]], scratch: 0, inPlace: true }),
   },
+  'f32-vrelu': {
+    struct: 'F32VreluParams', fn: 'f32_vrelu', batchField: 'count', ranges: [],
+    buffers: (p: ParamsOf<'F32VreluParams'>) => ({ reads: [['input', 4 * p.count]], writes: [['output', 4 * p.count]], scratch: 0, inPlace: true }),
+  },
   'qs8-qc8w-conv2d': {
     struct: 'Qs8Qc8wConv2dParams', fn: 'qs8_qc8w_conv2d_minmax', batchField: 'n', ranges: [...clampRanges('zx', 'zy', 'qmin', 'qmax'), ...WEIGHT_FORM],
     buffers: (p: ParamsOf<'Qs8Qc8wConv2dParams'>) => ({

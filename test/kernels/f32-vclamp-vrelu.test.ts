@@ -1,10 +1,12 @@
-// f32_vclamp through Engine.clampF32 (both builds) == the Clip op (src/ops/clip.ts) bit for bit:
+// f32_vclamp / f32_vrelu through Engine.clampF32 / reluF32 (both builds) == the Clip / Relu ops
+// (src/ops/clip.ts, relu.ts) bit for bit:
 // every bit-pattern class (signed zeros, infinities, NaNs with payloads, signalling NaNs), every
 // kind of bounds, lengths around the 8-wide SIMD step, in place and into a given buffer.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
 import { f32 } from "../../src/ir/tensor.js";
 import { Clip } from "../../src/ops/clip.js";
+import { Relu } from "../../src/ops/relu.js";
 import { loadEngine } from "../../src/runtime/wasm-loader.js";
 import { mulberry32 } from "../helpers/rng.js";
 
@@ -51,5 +53,19 @@ describe("f32_vclamp", () => {
   it("rejects an output of another length; empty input is fine", () => {
     expect(() => engines[1]!.clampF32(new Float32Array(4), 0, 1, new Float32Array(3))).toThrow(/out has 3 elements, expected 4/);
     expect(engines[1]!.clampF32(new Float32Array(0), 0, 1).length).toBe(0);
+  });
+});
+
+describe("f32_vrelu", () => {
+  it("equals the Relu op for every bit-pattern class, in place and into `out`", async () => {
+    for (const e of [await loadEngine({ simd: false }), await loadEngine({ simd: true })])
+      for (const n of [1, 7, 8, 9, 16, 23, 1000]) {
+        const x = values(n, n + 99);
+        const want = bits(Relu.run([f32([n], x)], {})[0]!.data as Float32Array);
+        expect(bits(e.reluF32(x))).toEqual(want);
+        const inPlace = x.slice();
+        expect(e.reluF32(inPlace, inPlace)).toBe(inPlace);
+        expect(bits(inPlace)).toEqual(want);
+      }
   });
 });
