@@ -50,6 +50,58 @@ export function f32_conv2d(params: F32Conv2dParams): void {
   }
 }
 
+// Depthwise float conv (group == c == m): NCHW planes, one output row group per f32x4.
+import { F32Dwconv2dParams } from "./abi";
+import { f32_dwconv2d__scalar } from "./kernels/f32-dwconv2d/scalar";
+import { f32_dwconv2d__wasmsimd } from "./kernels/f32-dwconv2d/wasmsimd";
+
+export function f32_dwconv2d(params: F32Dwconv2dParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_dwconv2d__wasmsimd(params);
+  } else {
+    f32_dwconv2d__scalar(params);
+  }
+}
+
+// Extremes of a float32 array (calibration's min-max observers).
+import { F32RminmaxParams } from "./abi";
+import { f32_rminmax__scalar } from "./kernels/f32-rminmax/scalar";
+import { f32_rminmax__wasmsimd } from "./kernels/f32-rminmax/wasmsimd";
+
+export function f32_rminmax(params: F32RminmaxParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_rminmax__wasmsimd(params);
+  } else {
+    f32_rminmax__scalar(params);
+  }
+}
+
+// Clip on float32 (the float executor's activations).
+import { F32VclampParams } from "./abi";
+import { f32_vclamp__scalar } from "./kernels/f32-vclamp/scalar";
+import { f32_vclamp__wasmsimd } from "./kernels/f32-vclamp/wasmsimd";
+
+export function f32_vclamp(params: F32VclampParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_vclamp__wasmsimd(params);
+  } else {
+    f32_vclamp__scalar(params);
+  }
+}
+
+// Relu on float32 (the float executor's activations).
+import { F32VreluParams } from "./abi";
+import { f32_vrelu__scalar } from "./kernels/f32-vrelu/scalar";
+import { f32_vrelu__wasmsimd } from "./kernels/f32-vrelu/wasmsimd";
+
+export function f32_vrelu(params: F32VreluParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_vrelu__wasmsimd(params);
+  } else {
+    f32_vrelu__scalar(params);
+  }
+}
+
 export function qs8_qc8w_conv2d_minmax(params: Qs8Qc8wConv2dParams): void {
   if (ASC_FEATURE_SIMD) {
     qs8_qc8w_conv2d_minmax__wasmsimd(params);

@@ -4,10 +4,14 @@
 
 import { checkAbi, MAX_PARAMS_BYTES, writeParams } from './abi.js';
 import { conv2dF32, type Conv2dF32Shape } from './f32-conv.js';
+import { clampF32 } from './f32-clamp.js';
+import { rangeF32, type F32Range } from './f32-range.js';
+import { reluF32 } from './f32-relu.js';
 import { ALIGN, EXTRA_BYTES, Heap, type WasmMemory } from './heap.js';
 import { KERNELS, type Buffers, type KernelName, type KernelParams } from './kernel-specs.js';
 
 export type { Conv2dF32Shape } from './f32-conv.js';
+export type { F32Range } from './f32-range.js';
 export { convOutputSize } from './conv-geometry.js';
 
 type KernelFn = (params: number) => void;
@@ -164,5 +168,20 @@ export class Engine {
    */
   conv2dF32(x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dF32Shape, out?: Float32Array): Float32Array {
     return conv2dF32(this, x, w, bias, p, out);
+  }
+
+  /** min / max of a float32 array and whether all of it is finite (see rangeF32 in f32-range.ts). */
+  rangeF32(x: Float32Array): F32Range {
+    return rangeF32(this, x);
+  }
+
+  /** ONNX Clip in float32, the same bytes as the Clip op: into `out` (may be x) or a new array. */
+  clampF32(x: Float32Array, lo: number, hi: number, out?: Float32Array): Float32Array {
+    return clampF32(this, x, lo, hi, out);
+  }
+
+  /** ONNX Relu in float32, the same bytes as the Relu op: into `out` (may be x) or a new array. */
+  reluF32(x: Float32Array, out?: Float32Array): Float32Array {
+    return reluF32(this, x, out);
   }
 }

@@ -34,6 +34,11 @@ export function potwScratchBytes(kPad: number, copyBytes: number): number {
   return kPad * C.POTW_PANEL_ROW_BYTES + copyBytes + C.ROW_BUFFER_SLACK;
 }
 
+/** The zero-padded input plane of f32-dwconv2d (assembly/abi/f32.ts, F32Dwconv2dParams): rows, columns. */
+export function f32DwPlane(p: { oh: number; ow: number; kh: number; kw: number; strideH: number; strideW: number; dilationH: number; dilationW: number }): [number, number] {
+  return [(p.oh - 1) * p.strideH + (p.kh - 1) * p.dilationH + 1, (Math.ceil(p.ow / 4) * 4 - 1) * p.strideW + (p.kw - 1) * p.dilationW + 2];
+}
+
 export interface Buffers {
   /** [pointer field, bytes read] */
   reads: [string, number][];
@@ -69,6 +74,27 @@ export const KERNELS = {
       if (p.bias !== 0) reads.push(['bias', 4 * p.m]);
       return { reads, writes: [['output', 4 * p.n * p.m * p.oh * p.ow]], scratch: 4 * kdim * p.tileP };
     },
+  },
+  'f32-dwconv2d': {
+    struct: 'F32Dwconv2dParams', fn: 'f32_dwconv2d', batchField: 'n', ranges: [],
+    buffers: (p: ParamsOf<'F32Dwconv2dParams'>) => {
+      const reads: [string, number][] = [['input', 4 * p.n * p.c * p.h * p.w], ['weight', 4 * p.c * p.kh * p.kw]];
+      if (p.bias !== 0) reads.push(['bias', 4 * p.c]);
+      const [hp, wp] = f32DwPlane(p);
+      return { reads, writes: [['output', 4 * p.n * p.c * p.oh * p.ow]], scratch: 4 * hp * wp };
+    },
+  },
+  'f32-rminmax': {
+    struct: 'F32RminmaxParams', fn: 'f32_rminmax', batchField: 'count', ranges: [],
+    buffers: (p: ParamsOf<'F32RminmaxParams'>) => ({ reads: [['input', 4 * p.count]], writes: [['output', 12]], scratch: 0 }),
+  },
+  'f32-vclamp': {
+    struct: 'F32VclampParams', fn: 'f32_vclamp', batchField: 'count', ranges: [],
+    buffers: (p: ParamsOf<'F32VclampParams'>) => ({ reads: [['input', 4 * p.count], ['bounds', 8]], writes: [['output', 4 * p.count]], scratch: 0, inPlace: true }),
+  },
+  'f32-vrelu': {
+    struct: 'F32VreluParams', fn: 'f32_vrelu', batchField: 'count', ranges: [],
+    buffers: (p: ParamsOf<'F32VreluParams'>) => ({ reads: [['input', 4 * p.count]], writes: [['output', 4 * p.count]], scratch: 0, inPlace: true }),
   },
   'qs8-qc8w-conv2d': {
     struct: 'Qs8Qc8wConv2dParams', fn: 'qs8_qc8w_conv2d_minmax', batchField: 'n', ranges: [...clampRanges('zx', 'zy', 'qmin', 'qmax'), ...WEIGHT_FORM],

@@ -19,7 +19,7 @@ export const Add: OpDef<Record<string, never>> = {
     const A = need(a, 'A'), B = need(b, 'B');
     const shape = broadcastShape(A.shape, B.shape);
     const size = shape.reduce((p, d) => p * d, 1);
-    const out = A.dtype === 'float32' ? alloc(size) : allocData(A.dtype, size);
+    const out = A.dtype === 'float32' ? alloc(size, false) : allocData(A.dtype, size); // every element is written
     const same = A.data.length === out.length && B.data.length === out.length;
     if (A.dtype === 'int64') {
       const ia = broadcastIndex(A.shape, shape), ib = broadcastIndex(B.shape, shape);

@@ -19,7 +19,8 @@ export interface OpDef<A = unknown> {
   /** Output dtypes and shapes; `consts[i]` is input i's value when it is a constant. */
   infer(inputs: readonly (ValueInfo | undefined)[], consts: readonly (Tensor | undefined)[], attrs: A): ValueInfo[];
   /** Float reference semantics (shape ops also handle integer tensors). `alloc`, where an op
-   *  takes it, gives its float32 output buffers (zero-filled, as `new Float32Array(n)`). */
+   *  takes it, gives its float32 output buffers (zero-filled, as `new Float32Array(n)`, unless
+   *  the op passes zero = false because it writes every element). */
   run(inputs: readonly (Tensor | undefined)[], attrs: A, alloc?: F32Alloc): Tensor[];
   /** Folds to constants from input shapes alone (Shape). */
   foldFromShapes?(inputs: readonly (ValueInfo | undefined)[], attrs: A): Tensor[];
@@ -29,8 +30,9 @@ export interface OpDef<A = unknown> {
   readonly paramInputs?: readonly number[];
 }
 
-/** Zero-filled float32 buffer of n elements (the float executor passes its buffer pool). */
-export type F32Alloc = (n: number) => Float32Array;
+/** Float32 buffer of n elements, zero-filled unless `zero` is false (then its contents are
+ *  unspecified; an allocator may still zero it). The float executor passes its buffer pool. */
+export type F32Alloc = (n: number, zero?: boolean) => Float32Array;
 
 export const freshF32: F32Alloc = (n) => new Float32Array(n);
 

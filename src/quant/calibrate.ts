@@ -54,7 +54,9 @@ function makeObservers(g: Graph, opts: CalibrateOptions): Map<string, RangeObser
     const wanted = new Set(opts.values);
     names = names.filter((n) => wanted.has(n));
   }
-  return new Map(names.map((n) => [n, createObserver(opts.method, label.get(n)!, { percentile: opts.percentile })]));
+  const engine = opts.engine;
+  const scan = engine ? (x: Float32Array) => engine.rangeF32(x) : undefined; // the same ranges, in wasm
+  return new Map(names.map((n) => [n, createObserver(opts.method, label.get(n)!, { percentile: opts.percentile, scan })]));
 }
 
 export async function calibrate(model: FloatModel, data: Dataset, opts: CalibrateOptions): Promise<RangeTable> {

@@ -57,6 +57,10 @@
 //   7. t = t_i of the smallest divergence (the smallest i on ties). Range: [0, min(t, max)] for
 //      non-negative tensors, [max(-t, min), min(t, max)] otherwise, then zero inclusion.
 
+import { scanLoop, type RangeScan } from './range-scan.js';
+
+export type { RangeScan } from './range-scan.js';
+
 /** A closed value range [min, max] of one tensor. */
 export interface ValueRange {
   readonly min: number;
@@ -110,7 +114,7 @@ export class MinMaxObserver implements RangeObserver {
   private hi = -Infinity;
   private n = 0;
 
-  constructor(readonly name = 'tensor') {}
+  constructor(readonly name = 'tensor', private readonly scan?: RangeScan) {}
 
   /** Number of values seen. */
   get count(): number {
@@ -125,19 +129,13 @@ export class MinMaxObserver implements RangeObserver {
   }
 
   observe(x: Float32Array): void {
-    let lo = this.lo, hi = this.hi, bad = 0;
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i]!;
-      bad += v * 0; // stays 0 for finite v, NaN once a NaN or an infinity passes
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    if (bad !== 0) {
+    const r = (this.scan ?? scanLoop)(x);
+    if (!r.finite) {
       const at = x.findIndex((v) => !Number.isFinite(v));
       throw new CalibrationError(`${this.name}: non-finite value ${x[at]} at element ${this.n + at}`);
     }
-    this.lo = lo;
-    this.hi = hi;
+    if (r.min < this.lo) this.lo = r.min; // strict, as in the loop: of equal values (+-0) the first stays
+    if (r.max > this.hi) this.hi = r.max;
     this.n += x.length;
   }
 
@@ -185,8 +183,8 @@ abstract class TwoPassObserver implements RangeObserver {
   protected hist: Histogram | null = null;
   private pass = 0;
 
-  constructor(readonly name: string) {
-    this.minmax = new MinMaxObserver(name);
+  constructor(readonly name: string, scan?: RangeScan) {
+    this.minmax = new MinMaxObserver(name, scan);
   }
 
   /** The histogram for pass 1, or null when the observed range is degenerate (min == max). */
@@ -247,6 +245,7 @@ export interface PercentileOptions {
   percentile?: number;
   /** Histogram bins over [min, max]. Default PERCENTILE_BINS. */
   bins?: number;
+  scan?: RangeScan; // pass 0's min / max
 }
 
 /** [p_low, p_high] percentiles from a histogram over the exact min-max range (two passes). */
@@ -255,7 +254,7 @@ export class PercentileObserver extends TwoPassObserver {
   readonly bins: number;
 
   constructor(name = 'tensor', opts: PercentileOptions = {}) {
-    super(name);
+    super(name, opts.scan);
     const p = opts.percentile ?? DEFAULT_PERCENTILE;
     if (typeof p !== 'number' || !(p > 50 && p <= 100)) throw new CalibrationError(`percentile must be a number in (50, 100], got ${p}`);
     this.percentile = p;
@@ -277,6 +276,7 @@ export interface EntropyOptions {
   bins?: number;
   /** Count exact zeros in bin 0 as TensorRT / ORT do (default false: zeros are left out, see above). */
   zerosInHistogram?: boolean;
+  scan?: RangeScan; // pass 0's min / max
 }
 
 /** Result of the KL threshold search over a histogram. */
@@ -359,7 +359,7 @@ export class EntropyObserver extends TwoPassObserver {
   private signed = false;
 
   constructor(name = 'tensor', opts: EntropyOptions = {}) {
-    super(name);
+    super(name, opts.scan);
     this.bins = checkBins(opts.bins ?? ENTROPY_BINS, 256, 8192, 'entropy observer');
     this.zerosInHistogram = opts.zerosInHistogram ?? false;
   }
@@ -383,10 +383,10 @@ export class EntropyObserver extends TwoPassObserver {
 export type ObserverKind = 'minmax' | 'percentile' | 'entropy';
 
 /** One observer of the given kind for the tensor `name`. */
-export function createObserver(kind: ObserverKind, name: string, opts: { percentile?: number } = {}): RangeObserver {
+export function createObserver(kind: ObserverKind, name: string, opts: { percentile?: number; scan?: RangeScan } = {}): RangeObserver {
   switch (kind) {
-    case 'minmax': return new MinMaxObserver(name);
-    case 'percentile': return new PercentileObserver(name, { percentile: opts.percentile });
-    case 'entropy': return new EntropyObserver(name);
+    case 'minmax': return new MinMaxObserver(name, opts.scan);
+    case 'percentile': return new PercentileObserver(name, { percentile: opts.percentile, scan: opts.scan });
+    case 'entropy': return new EntropyObserver(name, { scan: opts.scan });
   }
 }

@@ -178,6 +178,31 @@ describe("f32_conv2d", () => {
     });
   }
 
+  // 1x1 stride-1 unpadded convs read whole panels from x (no im2col): the same summation order,
+  // checked bit for bit against f32 arithmetic in that order (b or +0, then + w * x, ascending k)
+  const direct: ConvCase[] = [
+    { c: 8, h: 5, w: 7, m: 9, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // 35 pixels: 4 panels + a tail of 3
+    { n: 2, c: 6, h: 4, w: 4, m: 10, kh: 1, kw: 1, pads: [0, 0, 0, 0], group: 2, bias: false },
+    { c: 128, h: 32, w: 32, m: 16, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // several tiles
+    { c: 5, h: 1, w: 3, m: 2, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // tail only
+  ];
+  direct.forEach((t, i) => {
+    it(`1x1 from x, bit-exact to the f32 summation order: ${label(t)}`, () => {
+      const { s, x, w, bias } = inputsFor(t, 3000 + i);
+      const cg = s.c / s.group, mg = s.m / s.group, px = s.h * s.w;
+      const want = new Float32Array(s.n * s.m * px);
+      for (let n = 0; n < s.n; n++)
+        for (let m = 0; m < s.m; m++)
+          for (let q = 0; q < px; q++) {
+            let acc = bias ? bias[m]! : 0;
+            for (let k = 0; k < cg; k++) acc = Math.fround(acc + Math.fround(w[m * cg + k]! * x[(n * s.c + Math.floor(m / mg) * cg + k) * px + q]!));
+            want[(n * s.m + m) * px + q] = acc;
+          }
+      expect(bitsEqual(simd.conv2dF32(x, w, bias, s), want)).toBe(true);
+      expect(bitsEqual(scalar.conv2dF32(x, w, bias, s), want)).toBe(true);
+    });
+  });
+
   it("writes into `out` and reuses wasm memory across calls", () => {
     const big = inputsFor({ n: 2, c: 16, h: 32, w: 32, m: 16 }, 7);
     simd.conv2dF32(big.x, big.w, big.bias, big.s);

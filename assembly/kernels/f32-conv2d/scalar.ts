@@ -1,7 +1,8 @@
 import { F32Conv2dParams, F32_PANEL_COLS } from "../../abi";
 import { f32_im2col__scalar } from "../f32-im2col/scalar";
 
-// ONNX Conv, float32, NCHW: im2col into 8-wide panels, then y[m][p] = b[m] + sum_k W[m][k] * col[k][p].
+// ONNX Conv, float32, NCHW: im2col into 8-wide panels, then y[m][p] = b[m] + sum_k W[m][k] * col[k][p]
+// (a 1x1 stride-1 unpadded conv reads whole panels from x itself: the same numbers in the same order).
 // Every output is summed as ((b + t0) + t1) + ... in ascending k, exactly as f32_conv2d__wasmsimd does,
 // so the two builds produce identical bytes.
 export function f32_conv2d__scalar(p: F32Conv2dParams): void {
@@ -10,6 +11,8 @@ export function f32_conv2d__scalar(p: F32Conv2dParams): void {
   const kdim = cg * p.kh * p.kw;
   const pixels = p.oh * p.ow;
   const hw = p.h * p.w;
+  // 1x1, stride 1, no padding: the im2col panel is a copy of 8 pixels of each channel row
+  const direct = p.kh == 1 && p.kw == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h && p.ow == p.w;
   for (let n = 0; n < p.n; n++) {
     for (let g = 0; g < p.group; g++) {
       const x = p.input + (<usize>((n * p.c + g * cg) * hw) << 2);
@@ -18,23 +21,32 @@ export function f32_conv2d__scalar(p: F32Conv2dParams): void {
       const y = p.output + (<usize>((n * p.m + g * mg) * pixels) << 2);
       for (let p0 = 0; p0 < pixels; p0 += p.tileP) {
         const pc = min(p.tileP, pixels - p0);
-        f32_im2col__scalar(p, x, p0, pc, p.scratch);
-        gemmTile(wg, bg, mg, kdim, p.scratch, y + (<usize>p0 << 2), pixels, pc);
+        let t0 = p0, tc = pc;
+        if (direct) {
+          // whole panels straight from x (pixel q of channel k is x[k * pixels + q]); a tail is packed
+          const full = pc & ~(F32_PANEL_COLS - 1);
+          if (full > 0) gemmTile(wg, bg, mg, kdim, x + (<usize>p0 << 2), F32_PANEL_COLS * 4, <usize>pixels << 2, y + (<usize>p0 << 2), pixels, full);
+          t0 += full;
+          tc -= full;
+          if (tc == 0) continue;
+        }
+        f32_im2col__scalar(p, x, t0, tc, p.scratch);
+        gemmTile(wg, bg, mg, kdim, p.scratch, <usize>kdim * F32_PANEL_COLS * 4, F32_PANEL_COLS * 4, y + (<usize>t0 << 2), pixels, tc);
       }
     }
   }
 }
 
-// y[mi][j] for mi < mg, j < pc (row stride `ldy` floats) from ceil(pc / 8) packed panels.
+// y[mi][j] for mi < mg, j < pc (row stride `ldy` floats) from ceil(pc / 8) panels: panel j >> 3
+// starts at src + (j >> 3) * panelStride, its row k (8 pixels) at + k * kStride (packed, or x itself).
 // Register block: 2 output channels x 4 columns (half a panel), one accumulator per output.
-function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, packed: usize, y: usize, ldy: i32, pc: i32): void {
-  const panelBytes = <usize>kdim * F32_PANEL_COLS * 4;
+function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, src: usize, panelStride: usize, kStride: usize, y: usize, ldy: i32, pc: i32): void {
   const wRow = <usize>kdim << 2;
   const yRow = <usize>ldy << 2;
   for (let j = 0; j < pc; j += 4) {
     const nc = min(4, pc - j);
-    const pb0 = packed + <usize>(j >> 3) * panelBytes + (<usize>(j & 4) << 2);
-    const pbEnd = pb0 + panelBytes;
+    const pb0 = src + <usize>(j >> 3) * panelStride + (<usize>(j & 4) << 2);
+    const pbEnd = pb0 + <usize>kdim * kStride;
     let mi = 0;
     for (; mi + 2 <= mg; mi += 2) {
       const b0: f32 = b != 0 ? load<f32>(b + (<usize>mi << 2)) : 0;
@@ -59,7 +71,7 @@ function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, packed: usize, y: usiz
         y12 += a1 * x2;
         y13 += a1 * x3;
         pa += 4;
-        pb += 32;
+        pb += kStride;
       }
       const row = y + <usize>mi * yRow + (<usize>j << 2);
       storeRow(row, y00, y01, y02, y03, nc);
@@ -77,7 +89,7 @@ function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, packed: usize, y: usiz
         y2 += a * load<f32>(pb, 8);
         y3 += a * load<f32>(pb, 12);
         pa += 4;
-        pb += 32;
+        pb += kStride;
       }
       storeRow(y + <usize>mi * yRow + (<usize>j << 2), y0, y1, y2, y3, nc);
     }

@@ -1,7 +1,8 @@
 import { F32Conv2dParams, F32_PANEL_COLS } from "../../abi";
 import { f32_im2col__wasmsimd } from "../f32-im2col/wasmsimd";
 
-// ONNX Conv, float32, NCHW: im2col into 8-wide panels, then a 4x8 register-blocked GEMM
+// ONNX Conv, float32, NCHW: im2col into 8-wide panels (a 1x1 stride-1 unpadded conv reads whole
+// panels from x itself, as the scalar twin), then a 4x8 register-blocked GEMM
 // (4 output channels x 2 f32x4, 8 accumulators). Baseline SIMD128 only (mul + add, no FMA),
 // same summation order as f32_conv2d__scalar, hence bit-identical results.
 // see: XNNPACK src/f32-gemm/gen/f32-gemm-4x8-minmax-wasmsimd-splat.c
@@ -11,6 +12,8 @@ export function f32_conv2d__wasmsimd(p: F32Conv2dParams): void {
   const kdim = cg * p.kh * p.kw;
   const pixels = p.oh * p.ow;
   const hw = p.h * p.w;
+  // 1x1, stride 1, no padding: the im2col panel is a copy of 8 pixels of each channel row
+  const direct = p.kh == 1 && p.kw == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h && p.ow == p.w;
   for (let n = 0; n < p.n; n++) {
     for (let g = 0; g < p.group; g++) {
       const x = p.input + (<usize>((n * p.c + g * cg) * hw) << 2);
@@ -19,8 +22,17 @@ export function f32_conv2d__wasmsimd(p: F32Conv2dParams): void {
       const y = p.output + (<usize>((n * p.m + g * mg) * pixels) << 2);
       for (let p0 = 0; p0 < pixels; p0 += p.tileP) {
         const pc = min(p.tileP, pixels - p0);
-        f32_im2col__wasmsimd(p, x, p0, pc, p.scratch);
-        gemmTile(wg, bg, mg, kdim, p.scratch, y + (<usize>p0 << 2), pixels, pc);
+        let t0 = p0, tc = pc;
+        if (direct) {
+          // whole panels straight from x (pixel q of channel k is x[k * pixels + q]); a tail is packed
+          const full = pc & ~(F32_PANEL_COLS - 1);
+          if (full > 0) gemmTile(wg, bg, mg, kdim, x + (<usize>p0 << 2), F32_PANEL_COLS * 4, <usize>pixels << 2, y + (<usize>p0 << 2), pixels, full);
+          t0 += full;
+          tc -= full;
+          if (tc == 0) continue;
+        }
+        f32_im2col__wasmsimd(p, x, t0, tc, p.scratch);
+        gemmTile(wg, bg, mg, kdim, p.scratch, <usize>kdim * F32_PANEL_COLS * 4, F32_PANEL_COLS * 4, y + (<usize>t0 << 2), pixels, tc);
       }
     }
   }
@@ -54,13 +66,13 @@ function storeRow(row: usize, lo: v128, hi: v128, nc: i32): void {
   if (r > 2) store<f32>(row, f32x4.extract_lane(rest, 2), 8);
 }
 
-function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, packed: usize, y: usize, ldy: i32, pc: i32): void {
-  const panelBytes = <usize>kdim * F32_PANEL_COLS * 4;
+// Panel j >> 3 starts at src + (j >> 3) * panelStride, its row k (8 pixels) at + k * kStride.
+function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, src: usize, panelStride: usize, kStride: usize, y: usize, ldy: i32, pc: i32): void {
   const wRow = <usize>kdim << 2;
   const yRow = <usize>ldy << 2;
   for (let j = 0; j < pc; j += F32_PANEL_COLS) {
-    const panel = packed + <usize>(j >> 3) * panelBytes;
-    const pbEnd = panel + panelBytes;
+    const panel = src + <usize>(j >> 3) * panelStride;
+    const pbEnd = panel + <usize>kdim * kStride;
     const nc = min(F32_PANEL_COLS, pc - j);
     let mi = 0;
     for (; mi + 4 <= mg; mi += 4) {
@@ -91,7 +103,7 @@ function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, packed: usize, y: usiz
         pa1 += 4;
         pa2 += 4;
         pa3 += 4;
-        pb += 32;
+        pb += kStride;
       }
       const row = y + <usize>mi * yRow + (<usize>j << 2);
       storeRow(row, acc0l, acc0h, nc);
@@ -109,7 +121,7 @@ function gemmTile(w: usize, b: usize, mg: i32, kdim: i32, packed: usize, y: usiz
         accl = f32x4.add(accl, f32x4.mul(a, v128.load(pb)));
         acch = f32x4.add(acch, f32x4.mul(a, v128.load(pb, 16)));
         pa += 4;
-        pb += 32;
+        pb += kStride;
       }
       storeRow(y + <usize>mi * yRow + (<usize>j << 2), accl, acch, nc);
     }
