@@ -53,7 +53,7 @@ export function runLayerMajor(graphs: readonly Graph[], feeds: readonly Tensor[]
       o.pool.give(t.data as Float32Array);
     }
   };
-  const take: F32Alloc = (len) => o.pool.take(len);
+  const take: F32Alloc = (len, zero) => o.pool.take(len, zero);
   const value = (e: Map<string, Tensor>, v: string) => (v ? constants.get(v) ?? e.get(v) : undefined);
   nodes.forEach((n0, i) => {
     const allIns: (Tensor | undefined)[][] = [], allOuts: Tensor[][] = [];
@@ -64,7 +64,7 @@ export function runLayerMajor(graphs: readonly Graph[], feeds: readonly Tensor[]
       if (o.inPlace && IN_PLACE.has(n.op) && x && x.data instanceof Float32Array && lastUse.get(n.inputs[0]!) === i
         && n.inputs.indexOf(n.inputs[0]!, 1) < 0 && readers.get(x.data.buffer) === 1) {
         const d = x.data;
-        alloc = (len) => (len === d.length ? d : o.pool.take(len));
+        alloc = (len, zero) => (len === d.length ? d : o.pool.take(len, zero));
       }
       const outs = runF32Node(n, ins, o.engine, o.pool, alloc);
       n.outputs.forEach((v, k) => {
