@@ -12,6 +12,8 @@
 /** Word indices of the control block (an Int32Array over a SharedArrayBuffer); ERR_TEXT is a byte offset. */
 export const CTRL = {
   EPOCH: 0, GEN: 1, ARRIVE: 2, ABORT: 3, STOP: 4, PARTICIPANTS: 5, JOB: 6, ERR_THREAD: 7, ERR_LEN: 8, FAULT: 9, FAULT_KIND: 10,
+  /** SLEEPS: barrier waits that outlasted their spin (Atomics.wait), for ThreadPool.sleeps */
+  SLEEPS: 11,
   /** ACK[t]: the last epoch thread t finished; DEAD[t]: 1 once worker t has exited */
   ACK: 16, DEAD: 80, ERR_TEXT: 576, ERR_MAX: 448,
 } as const;
@@ -24,23 +26,35 @@ export const FAULT_EXIT = 1, FAULT_TRAP = 2;
 type Fn = (params: number) => void;
 
 /**
- * A thread's spin budget (iterations before Atomics.wait), adapted per wait: halved when the
- * wait outlasted it (the other threads are descheduled: an oversubscribed machine, where
- * spinning steals their time), doubled up to `max` when the wait ended within it.
+ * A thread's barrier spin budget in microseconds before Atomics.wait, adapted per wait: halved
+ * down to `min` when the wait outlasted it (the other threads are descheduled: an oversubscribed
+ * machine, where spinning steals their time), doubled up to `max` when it ended within it. Time,
+ * not iterations, and a floor well above zero: with a budget of a few iterations every wait
+ * would sleep and none would end within it to grow it back (a futex wake costs ~50 us).
  */
-export interface Spin { spin: number; max: number }
+export interface Spin { us: number; min: number; max: number }
 
-/** Spins, then sleeps, until ctrl[i] !== v; false when `stop()` turns true first. */
-export function waitChange(ctrl: Int32Array, i: number, v: number, st: Spin, canWait: boolean, stop: () => boolean): boolean {
-  const limit = st.spin;
-  for (let k = 0; k < limit; k++) {
-    if (Atomics.load(ctrl, i) !== v) {
-      st.spin = Math.min(st.max, 2 * st.spin + 16);
-      return true;
+/** Spins up to `us` microseconds until ctrl[i] !== v: 1 when it changed, 0 at the limit, -1 when `stop()` turned true. */
+export function spinUntil(ctrl: Int32Array, i: number, v: number, us: number, stop: () => boolean): number {
+  const t0 = performance.now(), limit = us / 1000;
+  for (let k = 1; ; k++) {
+    if (Atomics.load(ctrl, i) !== v) return 1;
+    if ((k & 63) === 0) {
+      if (stop()) return -1;
+      if (performance.now() - t0 > limit) return 0;
     }
-    if (stop()) return false;
   }
-  st.spin = Math.max(16, st.spin >> 1);
+}
+
+/** Spins, then sleeps (counted in ctrl[sleeps]), until ctrl[i] !== v; false when `stop()` turns true first. */
+export function waitChange(ctrl: Int32Array, i: number, v: number, st: Spin, canWait: boolean, stop: () => boolean, sleeps: number): boolean {
+  const r = spinUntil(ctrl, i, v, st.us, stop);
+  if (r !== 0) {
+    if (r === 1) st.us = Math.min(st.max, 2 * st.us);
+    return r === 1;
+  }
+  st.us = Math.max(st.min, st.us / 2);
+  Atomics.add(ctrl, sleeps, 1);
   while (Atomics.load(ctrl, i) === v) {
     if (stop()) return false;
     if (canWait) Atomics.wait(ctrl, i, v, 50);
@@ -69,7 +83,7 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
       Atomics.notify(ctrl, L.GEN);
       return true;
     }
-    return waitChange(ctrl, L.GEN, g, st, canWait, () => Atomics.load(ctrl, L.ABORT) !== 0);
+    return waitChange(ctrl, L.GEN, g, st, canWait, () => Atomics.load(ctrl, L.ABORT) !== 0, L.SLEEPS);
   };
   const table = Atomics.load(ctrl, L.JOB) >> 2;
   try {
@@ -104,14 +118,16 @@ export interface WorkerInit {
   fnNames: string[];
   /** where this thread's copy of the static data starts (assembly/thread-local.ts) */
   staticDelta: number;
+  /** barrier spin budget (us, Spin.max) */
   spin: number;
+  /** spin between jobs (us) before sleeping; a notify on EPOCH without a new job (ThreadPool.wake) starts a new spin */
+  idleSpin: number;
 }
 
 /** A worker's whole life: instantiate over the shared memory, say ready, run jobs until STOP. */
 export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit: (h: () => void) => void, exitNow: () => void): void {
   const { module, memory, L, index } = init;
-  const st: Spin = { spin: init.spin, max: init.spin };
-  const between: Spin = { spin: init.spin, max: init.spin }; // waits between jobs adapt on their own
+  const st: Spin = { us: init.spin, min: init.spin / 16, max: init.spin };
   const ctrl = new Int32Array(init.ctrl);
   let fns: Fn[];
   try {
@@ -133,7 +149,12 @@ export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit:
   post({ ready: true });
   let mem32 = new Int32Array(memory.buffer);
   for (;;) {
-    waitChange(ctrl, L.EPOCH, epoch, between, true, () => false);
+    // between jobs: spin (back-to-back inferences), then sleep; woken without a new job: spin again
+    while (spinUntil(ctrl, L.EPOCH, epoch, init.idleSpin, () => false) === 0) {
+      let w: string;
+      do w = Atomics.wait(ctrl, L.EPOCH, epoch, 1000);
+      while (w === 'timed-out');
+    }
     if (Atomics.load(ctrl, L.STOP) !== 0) return;
     epoch = Atomics.load(ctrl, L.EPOCH);
     if (index < Atomics.load(ctrl, L.PARTICIPANTS)) {
@@ -156,5 +177,5 @@ export function workerSource(node: boolean): string {
     ? `const { parentPort, workerData } = require('node:worker_threads');
 ${main}(workerData, (m) => parentPort.postMessage(m), (h) => process.on('exit', h), () => process.exit(3));`
     : `self.onmessage = (e) => { self.onmessage = null; ${main}(e.data, (m) => self.postMessage(m), () => {}, () => { throw new Error('worker exit (test fault)'); }); };`;
-  return `'use strict';\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
+  return `'use strict';\n${spinUntil.toString()}\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
 }
