@@ -24,8 +24,16 @@ export interface ParallelOptions extends QExecutorOptions {
   simd?: boolean;
   /** a run of n images uses at most floor(MACs(n) / minMacsPerThread) threads (default 0: always `threads`) */
   minMacsPerThread?: number;
-  /** barrier spin iterations before sleeping (thread-pool.ts) */
+  /**
+   * Steps a buffer's bytes stay unused after its last read (src/plan/planner.ts). Default 3 for
+   * batches below 2 x threads, else 0: at small batches steps split by rows, and an Add whose
+   * output does not take its conv's input (nor that of the copies before it) shares the conv's
+   * phase, one barrier less per residual block, for a larger arena.
+   */
+  reuseDelay?: number;
+  /** microseconds a barrier wait spins before sleeping, and a worker between jobs (thread-pool.ts) */
   spin?: number;
+  idleSpin?: number;
 }
 
 type P = Record<string, number>;
@@ -77,7 +85,7 @@ export class ParallelQExecutor extends QExecutor {
   private mem32: Int32Array | null = null;
 
   private constructor(q: QGraph, private readonly shared: SharedEngine, maxBatch: number, private readonly opts: ParallelOptions) {
-    super(q, shared.engine, maxBatch, opts);
+    super(q, shared.engine, maxBatch, { ...opts, reuseDelay: opts.reuseDelay ?? (opts.threads > 1 && maxBatch < 2 * opts.threads ? 3 : 0) });
     const T = opts.threads;
     if (!Number.isInteger(T) || T < 1 || T > 64) throw new Error(`threads must be an integer in [1, 64], got ${T}`);
     this.threads = T;
@@ -104,7 +112,7 @@ export class ParallelQExecutor extends QExecutor {
       const t0 = performance.now();
       const mainFns = KERNEL_NAMES.map((k) => shared.engine.kernelFn(k));
       ex.pool = await ThreadPool.create({
-        module: shared.module, memory: shared.memory, threads: ex.threads, fnNames: KERNEL_NAMES.map((k) => KERNELS[k].fn), mainFns, staticDeltas: ex.staticDeltas, spin: opts.spin,
+        module: shared.module, memory: shared.memory, threads: ex.threads, fnNames: KERNEL_NAMES.map((k) => KERNELS[k].fn), mainFns, staticDeltas: ex.staticDeltas, spin: opts.spin, idleSpin: opts.idleSpin,
       });
       ex.startupSeconds = (performance.now() - t0) / 1000;
     }
@@ -121,6 +129,12 @@ export class ParallelQExecutor extends QExecutor {
     const min = this.opts.minMacsPerThread ?? 0;
     const byWork = min > 0 ? Math.max(1, Math.floor((this.macsPerImage * n) / min)) : Infinity;
     return this.pool === null ? 1 : Math.min(this.threads, byWork);
+  }
+
+  /** Quantizes the input on this thread; the workers wake meanwhile (a futex wake costs about as much as quantizing). */
+  override quantize(x: Float32Array, n: number): void {
+    if (this.participants(n) > 1) this.pool?.wake();
+    super.quantize(x, n);
   }
 
   /** Runs the steps on the input in the arena; with `time` (profiling) on the calling thread only. */
@@ -172,7 +186,8 @@ export class ParallelQExecutor extends QExecutor {
     for (const c of this.calls) {
       const base = { ...(c.params as P), [c.batchField]: n * c.perImage };
       // batches of at least k images split by image: unpacking the whole layer per thread costs less than the barriers
-      const u = n < k ? unpackParts(c.kernel, base, k, this.unpackBuffers[unpacks % 2] ?? 0) : null;
+      // (not the first step: its share-wise unpack would be a phase of its own; each thread unpacks its own copy)
+      const u = n < k && steps.length > 0 ? unpackParts(c.kernel, base, k, this.unpackBuffers[unpacks % 2] ?? 0) : null;
       if (u === null) steps.push({ kernel: c.kernel, base });
       else {
         unpacks++;

@@ -19,6 +19,8 @@ export interface QExecutorOptions {
   potKernels?: PotKernels;
   /** how int8 layers are resident and read (default 'unpack'; same bytes out; for speed comparisons) */
   int8Form?: Int8Form;
+  /** steps a buffer's bytes stay unused after its last read (src/plan/planner.ts; the parallel executor sets it) */
+  reuseDelay?: number;
 }
 
 export class QExecutor {
