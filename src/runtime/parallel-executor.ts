@@ -131,6 +131,21 @@ export class ParallelQExecutor extends QExecutor {
     return this.pool === null ? 1 : Math.min(this.threads, byWork);
   }
 
+  /** Barriers a run of n images passes (its phases; 0 on one thread). */
+  barriers(n: number): number {
+    this.checkBatch(n);
+    const k = this.participants(n);
+    if (k === 1) return 0;
+    let job = this.jobs.get(n);
+    if (!job) this.jobs.set(n, (job = this.buildJob(n, k)));
+    return job.phases.length;
+  }
+
+  /** Barrier waits so far that slept (ThreadPool.sleeps; 0 on one thread). */
+  get sleeps(): number {
+    return this.pool?.sleeps ?? 0;
+  }
+
   /** Quantizes the input on this thread; the workers wake meanwhile (a futex wake costs about as much as quantizing). */
   override quantize(x: Float32Array, n: number): void {
     if (this.participants(n) > 1) this.pool?.wake();

@@ -101,6 +101,23 @@ describe('the job plan', () => {
     expect(g.nodes.length).toBe(4);
   });
 
+  it('batch 1: one barrier per conv; the residual Add shares its conv\'s phase unless the plan reuses the conv\'s input for it', async () => {
+    // 8 rows of 4 x 8: the row split (4 / 4 rows) and the Add's cut at whole 16-element blocks meet
+    const g = chain('r', [{ c: 3, h: 8, w: 4, m: 8 }, { c: 8, h: 8, w: 4, m: 8, pot: true }, { c: 8, h: 8, w: 4, m: 8 }], 5);
+    const add = g.nodes[3]!;
+    g.nodes[3] = { ...add, inputs: ['v0', 'v2'] } as QNode; // v0 -> conv1 -> v1 -> conv2 -> v2, + v0: the sum may take v1's bytes
+    const x = input(g, 1, 9);
+    const want = new QExecutor(g, await loadEngine({ simd: true }), 1).runInt8(x, 1)[0]!;
+    for (const [reuseDelay, barriers] of [[undefined, 3], [0, 4]] as const) {
+      const ex = await ParallelQExecutor.create(g, 1, { threads: 2, reuseDelay });
+      open.push(ex);
+      expect(ex.barriers(1), `reuseDelay ${reuseDelay}`).toBe(barriers);
+      expect(ex.runInt8(x, 1)[0]).toEqual(want);
+      await ex.dispose();
+      expect(ex.barriers(1)).toBe(0);
+    }
+  }, 30_000);
+
   it('a kernel without a split entry runs whole on thread 0', () => {
     const { parts, split } = splitCall('f32-conv2d', { n: 4 }, 3);
     expect(split).toBe(false);
