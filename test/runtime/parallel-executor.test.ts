@@ -89,6 +89,30 @@ describe('byte-identical for every thread count', () => {
   }
 });
 
+describe('the input quantize, share-wise on every thread', () => {
+  it('run() on floats (ties, clamped, -0) gives the one-thread bytes for 1, 2 and 3 threads and batches 1, 2, 5; NaN is an error', async () => {
+    const g = chain('q', SHAPES[0]!, 11);
+    const N = 5, per = g.input.shape.reduce((p, d) => p * d, 1), s = g.input.q.scale;
+    const rng = mulberry32(12);
+    const x = new Float32Array(N * per).map((_, i) => (i % 7 === 0 ? Math.fround((randInt(rng, -140, 140) + 0.5) * s) : i % 11 === 0 ? (i % 2 ? -0 : 1e6) : (rng() - 0.5) * 300 * s));
+    const one = new QExecutor(g, await loadEngine({ simd: true }), N);
+    for (const threads of [1, 2, 3]) {
+      const ex = await ParallelQExecutor.create(g, N, { threads });
+      open.push(ex);
+      for (const n of [1, 2, N]) {
+        const xs = x.subarray(0, n * per);
+        expect(ex.runQuantized(xs, n)[0], `${threads} threads, batch ${n}`).toEqual(one.runQuantized(xs, n)[0]);
+        expect(ex.run(xs, n)[0]).toEqual(one.run(xs, n)[0]);
+      }
+      const bad = x.slice(0, per);
+      bad[per - 2] = Number.NaN;
+      expect(() => ex.run(bad, 1)).toThrow(/input contains NaN/);
+      expect(() => ex.run(x.subarray(0, per - 1), 1)).toThrow(/expected 1 x/);
+      await ex.dispose();
+    }
+  }, 60_000);
+});
+
 describe('the job plan', () => {
   it('row splits cover every output row once, with tails', () => {
     expect(ranges(7, 3)).toEqual([[0, 2], [2, 4], [4, 7]]);
@@ -108,7 +132,7 @@ describe('the job plan', () => {
     g.nodes[3] = { ...add, inputs: ['v0', 'v2'] } as QNode; // v0 -> conv1 -> v1 -> conv2 -> v2, + v0: the sum may take v1's bytes
     const x = input(g, 1, 9);
     const want = new QExecutor(g, await loadEngine({ simd: true }), 1).runInt8(x, 1)[0]!;
-    for (const [reuseDelay, barriers] of [[undefined, 3], [0, 4]] as const) {
+    for (const [reuseDelay, barriers] of [[undefined, 4], [0, 5]] as const) { // the input's quantize, then one per conv
       const ex = await ParallelQExecutor.create(g, 1, { threads: 2, reuseDelay });
       open.push(ex);
       expect(ex.barriers(1), `reuseDelay ${reuseDelay}`).toBe(barriers);
