@@ -151,7 +151,7 @@ export interface WorkerInit {
   staticDelta: number;
   /** barrier spin budget (us, Spin.max) */
   spin: number;
-  /** spin between jobs (us) before sleeping; a notify on EPOCH without a new job (ThreadPool.wake) starts a new spin */
+  /** most spin between jobs (us) before sleeping, adapted like a barrier's; a notify on EPOCH without a new job (ThreadPool.wake) starts a new spin */
   idleSpin: number;
 }
 
@@ -159,6 +159,7 @@ export interface WorkerInit {
 export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit: (h: () => void) => void, exitNow: () => void): void {
   const { module, memory, L, index } = init;
   const st: Spin = { us: init.spin, min: init.spin / 16, max: init.spin };
+  const idle: Spin = { us: init.idleSpin, min: init.idleSpin / 16, max: init.idleSpin };
   const ctrl = new Int32Array(init.ctrl);
   let fns: Fn[];
   try {
@@ -181,12 +182,17 @@ export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit:
   post({ ready: true });
   let mem32 = new Int32Array(memory.buffer);
   for (;;) {
-    // between jobs: spin (back-to-back inferences), then sleep; woken without a new job: spin again
-    while (spinUntil(ctrl, L.EPOCH, epoch, init.idleSpin, () => false) === 0) {
+    // between jobs: spin (back-to-back inferences), then sleep; woken without a new job: spin again.
+    // Adapted like a barrier's spin: on a loaded machine the host is descheduled between jobs, and
+    // spinning would only use up this thread's share (the scheduler then favours other processes).
+    let slept = false;
+    while (spinUntil(ctrl, L.EPOCH, epoch, idle.us, () => false) === 0) {
+      slept = true;
       let w: string;
       do w = Atomics.wait(ctrl, L.EPOCH, epoch, 1000);
       while (w === 'timed-out');
     }
+    idle.us = slept ? Math.max(idle.min, idle.us / 2) : Math.min(idle.max, 2 * idle.us);
     if (Atomics.load(ctrl, L.STOP) !== 0) return;
     epoch = Atomics.load(ctrl, L.EPOCH);
     if (index < Atomics.load(ctrl, L.PARTICIPANTS)) {
