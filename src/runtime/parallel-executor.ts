@@ -70,6 +70,36 @@ function conflicts(acc: { r: Span[]; w: Span[] }[], parts: { r: Span[]; w: Span[
   return false;
 }
 
+/**
+ * An elementwise Add cut where each thread's writes (in `acc`, the phase so far) of its `a` (or
+ * `b`) input end, so each thread adds what it wrote; null when those writes are not one
+ * contiguous range per thread, in thread order, covering the input.
+ */
+function alignedAdd(acc: { w: Span[] }[], p: P, k: number): Parts | null {
+  const count = p.count!;
+  for (const field of ['a', 'b']) {
+    const a0 = p[field]!, cuts = [0];
+    for (let t = 0; t < k && cuts.length > 0; t++) {
+      const mine = (acc[t]?.w ?? []).filter(([x, y]) => x < a0 + count && y > a0).map(([x, y]): Span => [Math.max(x, a0) - a0, Math.min(y, a0 + count) - a0]).sort((u, v) => u[0] - v[0]);
+      let end = cuts[t]!;
+      for (const [x, y] of mine) {
+        if (x > end) end = -1;
+        if (end < 0) break;
+        end = Math.max(end, y);
+      }
+      if (end < 0 || (mine.length > 0 && mine[0]![0] !== cuts[t])) cuts.length = 0;
+      else cuts.push(end);
+    }
+    if (cuts.length === k + 1 && cuts[k] === count) {
+      return Array.from({ length: k }, (_, t) => {
+        const from = cuts[t]!, to = cuts[t + 1]!;
+        return to > from ? [{ ...p, count: to - from, a: p.a! + from, b: p.b! + from, output: p.output! + from }] : [];
+      });
+    }
+  }
+  return null;
+}
+
 export class ParallelQExecutor extends QExecutor {
   readonly threads: number;
   /** seconds the workers took to start (module instantiation included) */
@@ -250,6 +280,16 @@ export class ParallelQExecutor extends QExecutor {
         ({ parts, split } = splitCall(c.kernel, base, 1)); // parts that touch each other: run whole
         mine = calls(parts);
         sp = mine.map((cs) => ({ r: cs.flatMap((x) => spans(x).r), w: cs.flatMap((x) => spans(x).w) }));
+      }
+      if (cur !== null && curSplit && split && c.kernel === 'qs8-vadd' && conflicts(acc, sp)) {
+        // an Add whose cut at 16-element blocks misses where its conv's rows were cut: cut it there
+        const al = alignedAdd(acc, base, k);
+        const alSp = al?.map((ps) => ({ r: ps.flatMap((x) => spans({ kernel: c.kernel, params: x }).r), w: ps.flatMap((x) => spans({ kernel: c.kernel, params: x }).w) }));
+        if (al && alSp && !conflicts(acc, alSp) && !conflicts(alSp, alSp)) {
+          parts = al;
+          mine = calls(parts);
+          sp = alSp;
+        }
       }
       // unsplit steps share a phase with unsplit steps only (they run in order on thread 0)
       const joins = cur !== null && (split ? curSplit && !conflicts(acc, sp) : !curSplit);

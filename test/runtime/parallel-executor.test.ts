@@ -126,8 +126,8 @@ describe('the job plan', () => {
   });
 
   it('batch 1: one barrier per conv; the residual Add shares its conv\'s phase unless the plan reuses the conv\'s input for it', async () => {
-    // 8 rows of 4 x 8: the row split (4 / 4 rows) and the Add's cut at whole 16-element blocks meet
-    const g = chain('r', [{ c: 3, h: 8, w: 4, m: 8 }, { c: 8, h: 8, w: 4, m: 8, pot: true }, { c: 8, h: 8, w: 4, m: 8 }], 5);
+    // 9 rows of 7 x 6: the Add is cut where the conv's rows were (4 / 5 rows: 168 values), not at 16-value blocks
+    const g = chain('r', SHAPES[0]!, 5);
     const add = g.nodes[3]!;
     g.nodes[3] = { ...add, inputs: ['v0', 'v2'] } as QNode; // v0 -> conv1 -> v1 -> conv2 -> v2, + v0: the sum may take v1's bytes
     const x = input(g, 1, 9);
