@@ -118,8 +118,9 @@ export class ParallelQExecutor extends QExecutor {
   /** float input staging (threads > 1): run() quantizes it share-wise as the job's first phase */
   private readonly staging: number = 0;
   private readonly inPer: number;
-  /** images quantize() left in `staging` for the next execute() (0: none) */
+  /** images quantize() left in `staging` for the next execute() (0: none); only inside run() / runQuantized() */
   private pendingQ = 0;
+  private deferQuantize = false;
   private mem32: Int32Array | null = null;
 
   private constructor(q: QGraph, private readonly shared: SharedEngine, maxBatch: number, private readonly opts: ParallelOptions) {
@@ -184,22 +185,39 @@ export class ParallelQExecutor extends QExecutor {
     return this.pool?.sleeps ?? 0;
   }
 
+  override run(x: Float32Array, n: number): Float32Array[] {
+    this.deferQuantize = true;
+    try {
+      return super.run(x, n);
+    } finally {
+      this.deferQuantize = false;
+      this.pendingQ = 0;
+    }
+  }
+
+  override runQuantized(x: Float32Array, n: number): Int8Array[] {
+    this.deferQuantize = true;
+    try {
+      return super.runQuantized(x, n);
+    } finally {
+      this.deferQuantize = false;
+      this.pendingQ = 0;
+    }
+  }
+
   /**
-   * On more than one thread: stages the float input in wasm memory; the next execute() quantizes
-   * it share-wise on every thread (one phase), with quantizeInput's arithmetic (compute-worker.ts).
+   * Within run() / runQuantized() on more than one thread: stages the float input in wasm memory,
+   * and the execute() that follows quantizes it share-wise on every thread (its first phase, with
+   * quantizeInput's arithmetic: compute-worker.ts). Called on its own: quantizes at once, here.
    */
   override quantize(x: Float32Array, n: number): void {
     this.checkBatch(n);
-    if (this.participants(n) === 1 || this.pool === null) return super.quantize(x, n);
+    this.pendingQ = 0;
+    if (!this.deferQuantize || this.participants(n) === 1 || this.pool === null) return super.quantize(x, n);
     if (x.length !== n * this.inPer) throw new Error(`input has ${x.length} values, expected ${n} x ${this.inPer}`);
     this.pool.wake(); // the workers wake (a futex wake, ~50 us) while this thread copies and the job starts
     new Float32Array(this.shared.memory.buffer, this.staging, x.length).set(x);
     this.pendingQ = n;
-  }
-
-  override runInt8(x: Int8Array, n: number): Int8Array[] {
-    this.pendingQ = 0;
-    return super.runInt8(x, n);
   }
 
   /** Runs the steps on the input in the arena (after a staged quantize); with `time` (profiling) on the calling thread only. */
