@@ -52,6 +52,8 @@ const PER = 3 * 32 * 32;
 type Run = (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
 interface Contender { key: string; label: string; model: 'int8' | 'pot'; threads: number; create(): Promise<Run> }
 const startup = new Map<string, number>();
+/** doubleq's multi-thread executors by contender and batch: barriers per run, barrier waits that slept */
+const pools = new Map<string, ParallelQExecutor>();
 
 ortWeb.env.wasm.numThreads = 2;
 ortWeb.env.wasm.simd = true;
@@ -74,6 +76,7 @@ async function doubleq(key: string, g: QGraph, weights: 'compact' | 'fast', thre
       const p = await ParallelQExecutor.create(g, b, { threads, simd: true, weights });
       up += p.startupSeconds;
       ex.set(b, p);
+      pools.set(`${key}/${b}`, p);
     }
   }
   startup.set(key, (1000 * up) / BATCHES.length);
@@ -141,9 +144,11 @@ const summary = BATCHES.map((b) => ({
   int8VsOrtWeb2: ratio(b, 'dq-int8-2', 'web-int8-2'), int8VsOrtNode2: ratio(b, 'dq-int8-2', 'node-int8-2'), ortWebTwoVsOne: ratio(b, 'web-int8-2', 'web-int8-1'),
 }));
 
+const threadStats = [...pools].map(([k, p]) => ({ executor: k, barriersPerRun: p.barriers(Number(k.split('/')[1])), sleeps: p.sleeps }));
+for (const t of threadStats) console.log(`${t.executor}: ${t.barriersPerRun} barriers per run, ${t.sleeps} barrier waits slept in the whole bench`);
 const loadEnd = loadavg(), machine = machineStamp();
 const command = `npm run build && node dist/bench/int8-threads.js${sharedArg !== '../shared' ? ` --shared ${sharedArg}` : ''}${ROUNDS !== 7 ? ` --rounds ${ROUNDS}` : ''}${IMAGES !== 128 ? ` --images ${IMAGES}` : ''}`;
-const result = { command, machine, load: { start: loadStart, end: loadEnd }, config: { rounds: ROUNDS, imagesPerRound: IMAGES, batches: BATCHES, pot: 'every layer, log rule' }, coldMs: Object.fromEntries(cold), workerStartupMs: Object.fromEntries(startup), warm: rows, summary };
+const result = { command, machine, load: { start: loadStart, end: loadEnd }, config: { rounds: ROUNDS, imagesPerRound: IMAGES, batches: BATCHES, pot: 'every layer, log rule' }, coldMs: Object.fromEntries(cold), workerStartupMs: Object.fromEntries(startup), threadStats, warm: rows, summary };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/int8-threads.json', JSON.stringify(result, null, 2) + '\n');
 const f = (v: number, d = 2) => v.toFixed(d);

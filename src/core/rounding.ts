@@ -6,8 +6,8 @@
 
 /** Rounds to the nearest integer, ties to even. */
 export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : r;
+  const r = Math.round(x); // ties toward +infinity; r - x is exact (Sterbenz), 0.5 only at a tie
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 export function clampInt(v: number, lo: number, hi: number): number {

@@ -42,6 +42,12 @@ export interface PlanOptions {
   potKernels?: PotKernels;
   /** how int8 layers are resident and read (src/plan/layer-step.ts Int8Form; benchmarks compare the forms in one run) */
   int8Form?: Int8Form;
+  /**
+   * Steps a buffer's bytes stay unused after its last read (default 0). The parallel executor
+   * plans with 1: no step then writes where the step before it read, so a step can share that
+   * step's phase (a residual Add's output would else take its conv's input: a barrier each).
+   */
+  reuseDelay?: number;
 }
 
 export interface Plan {
@@ -67,7 +73,7 @@ export interface Plan {
 const alignUp = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
 
 /** The activation arena alone (shapes only: no weights are packed or validated). */
-export function planArena(q: QGraph, batch: number): Pick<Plan, 'batch' | 'input' | 'outputs' | 'buffers' | 'bufferOf' | 'arenaBytes'> {
+export function planArena(q: QGraph, batch: number, reuseDelay = 0): Pick<Plan, 'batch' | 'input' | 'outputs' | 'buffers' | 'bufferOf' | 'arenaBytes'> {
   if (!withinLimit('batch', batch)) throw new ModelError(limitMessage('batch', batch, 'batch'));
   const bufferOf = new Map<string, Buffer>();
   const buffers: Buffer[] = [];
@@ -93,7 +99,7 @@ export function planArena(q: QGraph, batch: number): Pick<Plan, 'batch' | 'input
   for (const b of buffers) b.size = alignUp(b.bytesPerImage * batch + EXTRA_BYTES);
   const placed: Buffer[] = [];
   for (const b of [...buffers].sort((x, y) => y.size - x.size || x.first - y.first)) {
-    const clash = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((x, y) => x.offset - y.offset);
+    const clash = placed.filter((p) => p.first <= b.last + reuseDelay && b.first <= p.last + reuseDelay).sort((x, y) => x.offset - y.offset);
     let offset = 0;
     for (const p of clash) {
       if (offset + b.size <= p.offset) break;
@@ -116,7 +122,9 @@ export function plan(q: QGraph, batch: number, opts: PlanOptions = {}): Plan {
   const potKernels = opts.potKernels ?? potKernelsOf(opts.weights ?? DEFAULT_WEIGHT_FORM);
   // fast: every layer in its fastest measured form (int8 as int16, PoT as shift-add tap lists)
   const int8Form = opts.int8Form ?? ((opts.weights ?? DEFAULT_WEIGHT_FORM) === 'fast' ? 'int16' : undefined);
-  const arena = planArena(q, batch);
+  const reuseDelay = opts.reuseDelay ?? 0;
+  if (!Number.isInteger(reuseDelay) || reuseDelay < 0) throw new Error(`plan: reuseDelay must be an integer >= 0, got ${reuseDelay}`);
+  const arena = planArena(q, batch, reuseDelay);
   const off = (name: string) => arena.bufferOf.get(name)!.offset;
   const qp = (name: string) => {
     const v = q.values.get(name);

@@ -12,6 +12,8 @@
 /** Word indices of the control block (an Int32Array over a SharedArrayBuffer); ERR_TEXT is a byte offset. */
 export const CTRL = {
   EPOCH: 0, GEN: 1, ARRIVE: 2, ABORT: 3, STOP: 4, PARTICIPANTS: 5, JOB: 6, ERR_THREAD: 7, ERR_LEN: 8, FAULT: 9, FAULT_KIND: 10,
+  /** SLEEPS: barrier waits that outlasted their spin (Atomics.wait), for ThreadPool.sleeps */
+  SLEEPS: 11,
   /** ACK[t]: the last epoch thread t finished; DEAD[t]: 1 once worker t has exited */
   ACK: 16, DEAD: 80, ERR_TEXT: 576, ERR_MAX: 448,
 } as const;
@@ -23,24 +25,67 @@ export const FAULT_EXIT = 1, FAULT_TRAP = 2;
 
 type Fn = (params: number) => void;
 
-/**
- * A thread's spin budget (iterations before Atomics.wait), adapted per wait: halved when the
- * wait outlasted it (the other threads are descheduled: an oversubscribed machine, where
- * spinning steals their time), doubled up to `max` when the wait ended within it.
- */
-export interface Spin { spin: number; max: number }
+/** The host kernel's name in a job's function list (every other entry is a wasm export). */
+export const QUANTIZE_FN = '#quantize';
+/** Its params (i32 words, then the scale as f64 at byte 32): the layout ParallelQExecutor writes. */
+export const QUANTIZE_PARAMS = { SRC: 0, DST: 1, N: 2, C: 3, HW: 4, P0: 5, P1: 6, ZP: 7, SCALE_BYTE: 32 } as const;
 
-/** Spins, then sleeps, until ctrl[i] !== v; false when `stop()` turns true first. */
-export function waitChange(ctrl: Int32Array, i: number, v: number, st: Spin, canWait: boolean, stop: () => boolean): boolean {
-  const limit = st.spin;
-  for (let k = 0; k < limit; k++) {
-    if (Atomics.load(ctrl, i) !== v) {
-      st.spin = Math.min(st.max, 2 * st.spin + 16);
-      return true;
+/**
+ * The host quantize of the input as a job's call (one per thread): float NCHW images at SRC (n
+ * of c x hw) to NHWC int8 at DST, pixels [P0, P1) of each image, with the arithmetic of
+ * quantizeInput (src/runtime/edges.ts): roundHalfEven and clampInt of src/core/rounding.ts written
+ * out, as this function's text runs in workers (no imports); test/runtime/parallel-executor.test.ts
+ * checks the bytes against quantizeInput, ties included.
+ */
+export function quantizePixels(buf: ArrayBufferLike, ptr: number): void {
+  const w = new Int32Array(buf, ptr, 8), scale = new Float64Array(buf, ptr + 32, 1)[0]!;
+  const n = w[2]!, c = w[3]!, hw = w[4]!, p0 = w[5]!, p1 = w[6]!, zp = w[7]!;
+  const x = new Float32Array(buf, w[0]!, n * c * hw), out = new Int8Array(buf, w[1]!, n * c * hw);
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++) {
+      const src = (b * c + ch) * hw;
+      for (let p = p0, o = (b * hw + p0) * c + ch; p < p1; p++, o += c) {
+        const v = x[src + p]!;
+        if (!Number.isFinite(v)) throw new Error(`input contains ${v}`);
+        const y = Math.fround(v / scale);
+        let r = Math.round(y); // roundHalfEven: ties toward +infinity, then to even
+        if (r - y === 0.5 && r % 2 !== 0) r -= 1;
+        r += zp;
+        out[o] = r < -128 ? -128 : r > 127 ? 127 : r;
+      }
     }
-    if (stop()) return false;
+}
+
+/**
+ * A thread's barrier spin budget in microseconds before Atomics.wait, adapted per wait: halved
+ * down to `min` when the wait outlasted it (the other threads are descheduled: an oversubscribed
+ * machine, where spinning steals their time), doubled up to `max` when it ended within it. Time,
+ * not iterations, and a floor well above zero: with a budget of a few iterations every wait
+ * would sleep and none would end within it to grow it back (a futex wake costs ~50 us).
+ */
+export interface Spin { us: number; min: number; max: number }
+
+/** Spins up to `us` microseconds until ctrl[i] !== v: 1 when it changed, 0 at the limit, -1 when `stop()` turned true. */
+export function spinUntil(ctrl: Int32Array, i: number, v: number, us: number, stop: () => boolean): number {
+  const t0 = performance.now(), limit = us / 1000;
+  for (let k = 1; ; k++) {
+    if (Atomics.load(ctrl, i) !== v) return 1;
+    if ((k & 63) === 0) {
+      if (stop()) return -1;
+      if (performance.now() - t0 > limit) return 0;
+    }
   }
-  st.spin = Math.max(16, st.spin >> 1);
+}
+
+/** Spins, then sleeps (counted in ctrl[sleeps]), until ctrl[i] !== v; false when `stop()` turns true first. */
+export function waitChange(ctrl: Int32Array, i: number, v: number, st: Spin, canWait: boolean, stop: () => boolean, sleeps: number): boolean {
+  const r = spinUntil(ctrl, i, v, st.us, stop);
+  if (r !== 0) {
+    if (r === 1) st.us = Math.min(st.max, 2 * st.us);
+    return r === 1;
+  }
+  st.us = Math.max(st.min, st.us / 2);
+  Atomics.add(ctrl, sleeps, 1);
   while (Atomics.load(ctrl, i) === v) {
     if (stop()) return false;
     if (canWait) Atomics.wait(ctrl, i, v, 50);
@@ -69,7 +114,7 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
       Atomics.notify(ctrl, L.GEN);
       return true;
     }
-    return waitChange(ctrl, L.GEN, g, st, canWait, () => Atomics.load(ctrl, L.ABORT) !== 0);
+    return waitChange(ctrl, L.GEN, g, st, canWait, () => Atomics.load(ctrl, L.ABORT) !== 0, L.SLEEPS);
   };
   const table = Atomics.load(ctrl, L.JOB) >> 2;
   try {
@@ -104,20 +149,24 @@ export interface WorkerInit {
   fnNames: string[];
   /** where this thread's copy of the static data starts (assembly/thread-local.ts) */
   staticDelta: number;
+  /** barrier spin budget (us, Spin.max) */
   spin: number;
+  /** most spin between jobs (us) before sleeping, adapted like a barrier's; a notify on EPOCH without a new job (ThreadPool.wake) starts a new spin */
+  idleSpin: number;
 }
 
 /** A worker's whole life: instantiate over the shared memory, say ready, run jobs until STOP. */
 export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit: (h: () => void) => void, exitNow: () => void): void {
   const { module, memory, L, index } = init;
-  const st: Spin = { spin: init.spin, max: init.spin };
-  const between: Spin = { spin: init.spin, max: init.spin }; // waits between jobs adapt on their own
+  const st: Spin = { us: init.spin, min: init.spin / 16, max: init.spin };
+  const idle: Spin = { us: init.idleSpin, min: init.idleSpin / 16, max: init.idleSpin };
   const ctrl = new Int32Array(init.ctrl);
   let fns: Fn[];
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     (instance.exports.set_static_delta as Fn)(init.staticDelta);
-    fns = init.fnNames.map((n) => instance.exports[n] as Fn);
+    const host: Fn = (p) => quantizePixels(memory.buffer, p);
+    fns = init.fnNames.map((n) => (n === '#quantize' ? host : (instance.exports[n] as Fn))); // '#quantize': QUANTIZE_FN
   } catch (e) {
     post({ error: String((e as Error)?.message ?? e) });
     return;
@@ -133,7 +182,17 @@ export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit:
   post({ ready: true });
   let mem32 = new Int32Array(memory.buffer);
   for (;;) {
-    waitChange(ctrl, L.EPOCH, epoch, between, true, () => false);
+    // between jobs: spin (back-to-back inferences), then sleep; woken without a new job: spin again.
+    // Adapted like a barrier's spin: on a loaded machine the host is descheduled between jobs, and
+    // spinning would only use up this thread's share (the scheduler then favours other processes).
+    let slept = false;
+    while (spinUntil(ctrl, L.EPOCH, epoch, idle.us, () => false) === 0) {
+      slept = true;
+      let w: string;
+      do w = Atomics.wait(ctrl, L.EPOCH, epoch, 1000);
+      while (w === 'timed-out');
+    }
+    idle.us = slept ? Math.max(idle.min, idle.us / 2) : Math.min(idle.max, 2 * idle.us);
     if (Atomics.load(ctrl, L.STOP) !== 0) return;
     epoch = Atomics.load(ctrl, L.EPOCH);
     if (index < Atomics.load(ctrl, L.PARTICIPANTS)) {
@@ -156,5 +215,5 @@ export function workerSource(node: boolean): string {
     ? `const { parentPort, workerData } = require('node:worker_threads');
 ${main}(workerData, (m) => parentPort.postMessage(m), (h) => process.on('exit', h), () => process.exit(3));`
     : `self.onmessage = (e) => { self.onmessage = null; ${main}(e.data, (m) => self.postMessage(m), () => {}, () => { throw new Error('worker exit (test fault)'); }); };`;
-  return `'use strict';\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
+  return `'use strict';\n${quantizePixels.toString()}\n${spinUntil.toString()}\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
 }

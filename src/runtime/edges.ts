@@ -10,14 +10,17 @@ export function quantizeInput(x: Float32Array, n: number, shape: readonly number
   if (x.length !== n * per) throw new Error(`input has ${x.length} values, expected ${n} x ${per}`);
   const planar = shape.length === 3;
   const c = planar ? shape[0]! : 1, hw = planar ? shape[1]! * shape[2]! : per;
+  const scale = q.scale, zp = q.zeroPoint; // hoisted: the host's quantize is on the critical path of a batch-1 run
   // element i of NCHW image b, channel ch, pixel p goes to NHWC (b, p, ch)
   for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let p = 0; p < hw; p++) {
-        const v = x[(b * c + ch) * hw + p]!;
+    for (let ch = 0; ch < c; ch++) {
+      const src = (b * c + ch) * hw;
+      for (let p = 0, o = b * hw * c + ch; p < hw; p++, o += c) {
+        const v = x[src + p]!;
         if (!Number.isFinite(v)) throw new Error(`input contains ${v}`);
-        out[(b * hw + p) * c + ch] = clampInt(roundHalfEven(Math.fround(v / q.scale)) + q.zeroPoint, -128, 127);
+        out[o] = clampInt(roundHalfEven(Math.fround(v / scale)) + zp, -128, 127);
       }
+    }
 }
 
 /** q: int8 NHWC (or [n, k]); writes float NCHW (or [n, k]) with per-image float shape `shape`. */

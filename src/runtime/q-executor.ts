@@ -21,6 +21,8 @@ export interface QExecutorOptions {
   int8Form?: Int8Form;
   /** an arena the caller allocated (at least plan.arenaBytes), for executors that never run interleaved to share; default: a new one */
   arena?: { ptr: number; bytes: number };
+  /** steps a buffer's bytes stay unused after its last read (src/plan/planner.ts; the parallel executor sets it) */
+  reuseDelay?: number;
 }
 
 export class QExecutor {

@@ -90,6 +90,36 @@ const byElements = (countField: string, pointers: string[]): Splitter => (p, thr
   });
 };
 
+/**
+ * A strided copy: by image, or one image (n = 1) cut along its outermost output axis longer than 1
+ * (the axes before it have one entry: each part is the same copy over fewer rows). Every part
+ * fills its own output rows and reads only its box's source bytes, so a split Add after it can
+ * read the rows its thread wrote.
+ */
+const stridedCopy: Splitter = (p, threads) => {
+  if (p.n! > 1) return byImage('n', (q) => [['input', q.inSize!], ['output', q.outSize!]])(p, threads);
+  const a = [p.out0!, p.out1!, p.out2!].findIndex((d) => d > 1);
+  if (a < 0) return whole(p, threads);
+  const rows = p[`out${a}`]!, row = p.outSize! / rows;
+  return ranges(rows, threads).map(([r0, r1]) => {
+    if (r1 <= r0) return [];
+    const q: P = { ...p, [`out${a}`]: r1 - r0, outSize: (r1 - r0) * row, output: p.output! + r0 * row };
+    const lo = Math.min(Math.max(p[`lo${a}`]! - r0, 0), r1 - r0), hi = Math.min(Math.max(p[`hi${a}`]! - r0, 0), r1 - r0);
+    q[`lo${a}`] = lo;
+    q[`hi${a}`] = hi;
+    if (hi <= lo || p.hi3! <= p.lo3!) return [{ ...q, [`hi${a}`]: lo, inSize: 0, srcOrigin: 0 }]; // fill only
+    // source indices of the box: origin + sum (o_b - lo_b) * src_b; the input narrowed to their range
+    const origin = p.srcOrigin! + (lo + r0 - p[`lo${a}`]!) * p[`src${a}`]!;
+    let min = origin, max = origin;
+    for (let b = 0; b < 4; b++) {
+      const span = (q[`hi${b}`]! - q[`lo${b}`]! - 1) * q[`src${b}`]!;
+      if (span < 0) min += span;
+      else max += span;
+    }
+    return [{ ...q, input: p.input! + min, srcOrigin: origin - min, inSize: max - min + 1 }];
+  });
+};
+
 export const SPLITS: Partial<Record<KernelName, Splitter>> = {
   'qs8-qc8w-conv2d': byRows(false),
   'qs8-potw-conv2d': byRows(true),
@@ -98,7 +128,7 @@ export const SPLITS: Partial<Record<KernelName, Splitter>> = {
   'qs8-vadd': byElements('count', ['a', 'b', 'output']),
   'qs8-gavgpool': byImage('n', (p) => [['input', p.pixels! * p.c!], ['output', p.c!]]),
   'qs8-maxpool': byImage('n', (p) => [['input', p.h! * p.w! * p.c!], ['output', p.oh! * p.ow! * p.c!]]),
-  'x8-strided-copy': byImage('n', (p) => [['input', p.inSize!], ['output', p.outSize!]]),
+  'x8-strided-copy': stridedCopy,
   'x8-to-nchw': byImage('n', (p) => [['input', p.pixels! * p.c!], ['output', p.pixels! * p.c!]]),
 };
 

@@ -6,7 +6,7 @@
 // flags itself dead in the control block). Workers are unref'd in Node, so they never keep a
 // process alive; dispose() stops and terminates them.
 
-import { CTRL, CTRL_BYTES, FAULT_EXIT, FAULT_TRAP, runJob, workerSource, type Spin, type WorkerInit } from './compute-worker.js';
+import { CTRL, CTRL_BYTES, FAULT_EXIT, FAULT_TRAP, runJob, spinUntil, workerSource, type Spin, type WorkerInit } from './compute-worker.js';
 
 /** The part of a worker (Node Worker or Web Worker) the pool uses. */
 interface WorkerHandle {
@@ -76,8 +76,10 @@ export interface PoolOptions {
   mainFns: ((params: number) => void)[];
   /** per worker (threads - 1), where its copy of the static data starts */
   staticDeltas: number[];
-  /** most barrier spin iterations before Atomics.wait (default 20,000: some tens of microseconds; adapted down under load, compute-worker.ts) */
+  /** most microseconds a barrier wait spins before Atomics.wait (default 100; adapted down under load, compute-worker.ts) */
   spin?: number;
+  /** microseconds a worker spins between jobs before it sleeps (default 1000: back-to-back inferences never wait for a futex wake) */
+  idleSpin?: number;
 }
 
 export class ThreadPool {
@@ -92,8 +94,9 @@ export class ThreadPool {
 
   private constructor(private readonly o: PoolOptions) {
     this.threads = o.threads;
-    this.spin = o.spin ?? 20_000;
-    this.mainSpin = { spin: this.spin, max: this.spin };
+    this.spin = o.spin ?? 100;
+    if (!(this.spin > 0) || !((o.idleSpin ?? 1) >= 0)) throw new Error('ThreadPool: spin must be > 0 and idleSpin >= 0 microseconds');
+    this.mainSpin = { us: this.spin, min: this.spin / 16, max: this.spin };
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_BYTES));
     this.ctrl[CTRL.ERR_THREAD] = -1;
   }
@@ -113,7 +116,7 @@ export class ThreadPool {
 
   private async start(index: number): Promise<void> {
     const { module, memory, fnNames, staticDeltas } = this.o;
-    const init: WorkerInit = { module, memory, ctrl: this.ctrl.buffer as SharedArrayBuffer, L: CTRL, index, fnNames, staticDelta: staticDeltas[index - 1]!, spin: this.spin };
+    const init: WorkerInit = { module, memory, ctrl: this.ctrl.buffer as SharedArrayBuffer, L: CTRL, index, fnNames, staticDelta: staticDeltas[index - 1]!, spin: this.spin, idleSpin: this.o.idleSpin ?? 1000 };
     const w = await spawn(init);
     this.workers.push(w);
     await new Promise<void>((resolve, reject) => {
@@ -136,6 +139,16 @@ export class ThreadPool {
         },
       );
     });
+  }
+
+  /** Barrier waits so far, on any thread, that outlasted their spin and slept (a futex wake each). */
+  get sleeps(): number {
+    return Atomics.load(this.ctrl, CTRL.SLEEPS);
+  }
+
+  /** Wakes sleeping workers without a job, so that they spin (ready) when run() comes: call it before work on this thread that precedes run(). */
+  wake(): void {
+    if (!this.disposed) Atomics.notify(this.ctrl, CTRL.EPOCH);
   }
 
   /**
@@ -180,10 +193,11 @@ export class ThreadPool {
     const c = this.ctrl;
     const t0 = performance.now();
     for (let t = 1; t < this.threads; t++) {
-      for (let i = 0; Atomics.load(c, CTRL.ACK + t) !== epoch && Atomics.load(c, CTRL.DEAD + t) === 0; i++) {
-        if (i < this.spin) continue;
+      for (let first = true; Atomics.load(c, CTRL.ACK + t) !== epoch && Atomics.load(c, CTRL.DEAD + t) === 0; first = false) {
+        const ack = Atomics.load(c, CTRL.ACK + t);
+        if (first && spinUntil(c, CTRL.ACK + t, ack, this.spin, () => Atomics.load(c, CTRL.DEAD + t) !== 0) !== 0) continue;
         if (performance.now() - t0 > timeoutMs) return false;
-        if (this.canWait) Atomics.wait(c, CTRL.ACK + t, Atomics.load(c, CTRL.ACK + t), 20);
+        if (this.canWait) Atomics.wait(c, CTRL.ACK + t, ack, 20);
       }
     }
     return true;

@@ -89,6 +89,30 @@ describe('byte-identical for every thread count', () => {
   }
 });
 
+describe('the input quantize, share-wise on every thread', () => {
+  it('run() on floats (ties, clamped, -0) gives the one-thread bytes for 1, 2 and 3 threads and batches 1, 2, 5; NaN is an error', async () => {
+    const g = chain('q', SHAPES[0]!, 11);
+    const N = 5, per = g.input.shape.reduce((p, d) => p * d, 1), s = g.input.q.scale;
+    const rng = mulberry32(12);
+    const x = new Float32Array(N * per).map((_, i) => (i % 7 === 0 ? Math.fround((randInt(rng, -140, 140) + 0.5) * s) : i % 11 === 0 ? (i % 2 ? -0 : 1e6) : (rng() - 0.5) * 300 * s));
+    const one = new QExecutor(g, await loadEngine({ simd: true }), N);
+    for (const threads of [1, 2, 3]) {
+      const ex = await ParallelQExecutor.create(g, N, { threads });
+      open.push(ex);
+      for (const n of [1, 2, N]) {
+        const xs = x.subarray(0, n * per);
+        expect(ex.runQuantized(xs, n)[0], `${threads} threads, batch ${n}`).toEqual(one.runQuantized(xs, n)[0]);
+        expect(ex.run(xs, n)[0]).toEqual(one.run(xs, n)[0]);
+      }
+      const bad = x.slice(0, per);
+      bad[per - 2] = Number.NaN;
+      expect(() => ex.run(bad, 1)).toThrow(/input contains NaN/);
+      expect(() => ex.run(x.subarray(0, per - 1), 1)).toThrow(/expected 1 x/);
+      await ex.dispose();
+    }
+  }, 60_000);
+});
+
 describe('the job plan', () => {
   it('row splits cover every output row once, with tails', () => {
     expect(ranges(7, 3)).toEqual([[0, 2], [2, 4], [4, 7]]);
@@ -100,6 +124,23 @@ describe('the job plan', () => {
     expect(parts.map((cs) => cs.map((q) => [q.n, q.oh, q.h, q.padTop]))).toEqual([[[1, 9, 9, 1], [1, 4, 5, 1]], [[1, 5, 6, 0], [1, 9, 9, 1]]]);
     expect(g.nodes.length).toBe(4);
   });
+
+  it('batch 1: one barrier per conv; the residual Add shares its conv\'s phase unless the plan reuses the conv\'s input for it', async () => {
+    // 9 rows of 7 x 6: the Add is cut where the conv's rows were (4 / 5 rows: 168 values), not at 16-value blocks
+    const g = chain('r', SHAPES[0]!, 5);
+    const add = g.nodes[3]!;
+    g.nodes[3] = { ...add, inputs: ['v0', 'v2'] } as QNode; // v0 -> conv1 -> v1 -> conv2 -> v2, + v0: the sum may take v1's bytes
+    const x = input(g, 1, 9);
+    const want = new QExecutor(g, await loadEngine({ simd: true }), 1).runInt8(x, 1)[0]!;
+    for (const [reuseDelay, barriers] of [[undefined, 4], [0, 5]] as const) { // the input's quantize, then one per conv
+      const ex = await ParallelQExecutor.create(g, 1, { threads: 2, reuseDelay });
+      open.push(ex);
+      expect(ex.barriers(1), `reuseDelay ${reuseDelay}`).toBe(barriers);
+      expect(ex.runInt8(x, 1)[0]).toEqual(want);
+      await ex.dispose();
+      expect(ex.barriers(1)).toBe(0);
+    }
+  }, 30_000);
 
   it('a kernel without a split entry runs whole on thread 0', () => {
     const { parts, split } = splitCall('f32-conv2d', { n: 4 }, 3);
