@@ -32,8 +32,10 @@ export async function correctPotBias(q: QGraph, model: FloatModel, floatWeights:
   for (const l of layers.values()) diff.set(l.name, weightDifference(l, floatWeights.get(l.name)!));
   const sums = new Map<string, Float64Array>();
   const counts = new Map<string, number>();
-  const batch = opts.batch ?? 50;
-  const total = Math.min(data.size, opts.limit);
+  const batch = model.fixedBatch ?? opts.batch ?? 50;
+  // a fixed-batch model cannot take a tail short of its batch (as in calibration)
+  const total = model.fixedBatch !== undefined ? Math.floor(Math.min(data.size, opts.limit) / batch) * batch : Math.min(data.size, opts.limit);
+  if (total === 0) throw new CalibrationError(`bias correction: the calibration set has fewer images than the model's fixed batch size ${batch}`);
   let seen = 0;
   const executors = new Map<number, F32Executor>();
   const observe = (node: { name: string; op: string; attrs: unknown }, _o: readonly Tensor[], inputs: readonly (Tensor | undefined)[]) => {
@@ -62,7 +64,7 @@ export async function correctPotBias(q: QGraph, model: FloatModel, floatWeights:
       counts.set(l.name, (counts.get(l.name) ?? 0) + n);
     }
   };
-  for await (const b of data.batches(batch, { limit: opts.limit })) {
+  for await (const b of data.batches(batch, { limit: total })) {
     let ex = executors.get(b.count);
     if (!ex) executors.set(b.count, (ex = new F32Executor(model.graphFor(b.count), { engine: opts.engine, observe })));
     const g = ex.graph;

@@ -28,15 +28,16 @@
 // factorisations, REFITS * m * K^2 / 2 for the column updates, plus one float forward pass
 // over the images for the whole model: the statistics of one batch of all images, computed in
 // chunks of GPTQ_CHUNK images run layer-major (the same floats, see runtime/batch-split.ts).
-// Models with a fixed batch size run the pass in their batches; the statistics of earlier
-// batches then come from a less quantized prefix.
+// Models with a fixed batch size: each chunk is one batch of the model (a tail short of a
+// whole batch is left out).
 
 import type { Dataset } from '../data/dataset.js';
 import type { PotWeights, QGraph, QNode } from '../ir/qgraph.js';
 import { f32, type Tensor } from '../ir/tensor.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { ModelError } from '../ir/errors.js';
-import { checkFloatMemory } from '../ir/validate.js';
+import { checkFloatMemory, floatPeakBytes } from '../ir/validate.js';
+import { LIMITS } from '../core/limits.js';
 import { batchSplitProblem } from '../runtime/batch-split.js';
 import { F32BufferPool } from '../runtime/f32-buffer-pool.js';
 import { runLayerMajor } from '../runtime/f32-layer-major.js';
@@ -238,21 +239,25 @@ interface Reader { l: WeightLayer; w: Float32Array; b?: Float32Array }
 interface Pass { graphs: Graph[]; feeds: Tensor[]; images: number; last: boolean }
 
 /**
- * The passes over the calibration images. A model with a fixed batch: one pass per batch of it.
- * Else one batch of all images, run in chunks of `chunk` images when the graph at that batch
- * gives the same floats per image (batch-split.ts); a chunk stays in cache, a 1000-image tensor does not.
+ * The passes over the calibration images: one batch of all images, in chunks run layer-major.
+ * A model with a fixed batch: each chunk is one batch of the model (its graph mixes only what
+ * one batch mixes; a tail short of a whole batch cannot run, as in calibration). Else chunks of
+ * `chunk` images when the graph at that batch gives the same floats per image (batch-split.ts);
+ * a chunk stays in cache, a 1000-image tensor does not.
  */
 async function* passes(model: FloatModel, data: Dataset, images: number, chunk: number): AsyncGenerator<Pass> {
   if (model.fixedBatch !== undefined) {
-    const batch = model.fixedBatch, count = Math.ceil(images / batch);
-    let bi = 0;
-    for await (const b of data.batches(batch, { limit: images })) {
-      const last = bi === count - 1 || b.count < batch, g = model.graphFor(b.count);
-      checkFloatMemory(g);
-      yield { graphs: [g], feeds: [f32(g.inputs[0]!.shape, b.images)], images: b.count, last };
-      bi++;
-      if (last) return;
+    const batch = model.fixedBatch, count = Math.floor(images / batch), g = model.graphFor(batch);
+    if (count === 0) throw new CalibrationError(`output-aware power-of-two rounding: the calibration set has ${images} images, fewer than the model's fixed batch size ${batch}`);
+    const need = floatPeakBytes(g) * count;
+    if (need > LIMITS.memoryBytes.hi)
+      throw new ModelError(`output-aware rounding over ${count * batch} images of '${g.name}' needs ${(need / 2 ** 20).toFixed(0)} MiB of tensors at once, more than the ${LIMITS.memoryBytes.hi / 2 ** 20} MiB limit (memoryBytes): use fewer calibration images`);
+    const graphs: Graph[] = [], feeds: Tensor[] = [];
+    for await (const b of data.batches(batch, { limit: count * batch })) {
+      graphs.push(g);
+      feeds.push(f32(g.inputs[0]!.shape, b.images));
     }
+    yield { graphs, feeds, images: count * batch, last: true };
     return;
   }
   const full = model.graphFor(images);

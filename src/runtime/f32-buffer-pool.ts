@@ -46,3 +46,40 @@ export class F32BufferPool {
 
 /** The pool F32Executor uses unless given another. */
 export const SHARED_F32_POOL = new F32BufferPool();
+
+/**
+ * Values alive per pooled buffer during one float pass (views such as Flatten share their
+ * input's buffer): a buffer goes back to the pool when its last value dies. Buffers of
+ * constants and feeds (`foreign`) are never counted or given back.
+ */
+export class LiveBuffers {
+  private readonly readers = new Map<ArrayBufferLike, number>();
+
+  constructor(private readonly pool: F32BufferPool, private readonly foreign: ReadonlySet<ArrayBufferLike>) {}
+
+  hold(t: { data: ArrayBufferView }): void {
+    const b = t.data.buffer;
+    if (t.data instanceof Float32Array && !this.foreign.has(b)) this.readers.set(b, (this.readers.get(b) ?? 0) + 1);
+  }
+
+  drop(t: { data: ArrayBufferView }): void {
+    const b = t.data.buffer, r = this.readers.get(b);
+    if (r === undefined) return;
+    if (r > 1) this.readers.set(b, r - 1);
+    else {
+      this.readers.delete(b);
+      this.pool.give(t.data as Float32Array);
+    }
+  }
+
+  /** Whether `x` is the only live value on its buffer (an op may then write over it). */
+  sole(x: Float32Array): boolean {
+    return this.readers.get(x.buffer) === 1;
+  }
+
+  /** An allocator that hands out `x` itself for its own length (Relu / Clip in place), else pooled buffers. */
+  overwriting(x: Float32Array): (n: number, zero?: boolean) => Float32Array {
+    return (n, zero) => (n === x.length ? x : this.pool.take(n, zero));
+  }
+}
+

@@ -15,7 +15,7 @@ import { convGeometry, type ConvAttrs } from '../ops/conv.js';
 import { OpError, type F32Alloc } from '../ops/op.js';
 import { OPS } from '../ops/registry.js';
 import type { Engine } from '../engine/engine.js';
-import { SHARED_F32_POOL, type F32BufferPool } from './f32-buffer-pool.js';
+import { LiveBuffers, SHARED_F32_POOL, type F32BufferPool } from './f32-buffer-pool.js';
 
 export interface F32ExecutorOptions {
   /** Wasm engine for the convolutions; omit to run the plain TypeScript reference. */
@@ -54,37 +54,23 @@ export class F32Executor {
       env.set(inp.name, t);
       foreign.add(t.data.buffer);
     }
-    // Values alive per owned buffer (views such as Flatten share their input's buffer).
-    const readers = new Map<ArrayBufferLike, number>();
-    const hold = (t: Tensor) => {
-      const b = t.data.buffer;
-      if (t.data instanceof Float32Array && !foreign.has(b)) readers.set(b, (readers.get(b) ?? 0) + 1);
-    };
-    const drop = (t: Tensor) => {
-      const b = t.data.buffer, r = readers.get(b);
-      if (r === undefined) return;
-      if (r > 1) readers.set(b, r - 1);
-      else {
-        readers.delete(b);
-        this.pool.give(t.data as Float32Array);
-      }
-    };
+    const live = new LiveBuffers(this.pool, foreign);
     const take: F32Alloc = (n, zero) => this.pool.take(n, zero);
     g.nodes.forEach((n, i) => {
       const ins = n.inputs.map((v) => (v ? env.get(v) : undefined));
-      const outs = runF32Node(n, ins, this.opts.engine, this.pool, this.inPlace(n, i, ins[0], readers) ?? take);
+      const outs = runF32Node(n, ins, this.opts.engine, this.pool, this.inPlace(n, i, ins[0], live) ?? take);
       n.outputs.forEach((o, k) => {
         env.set(o, outs[k]!);
-        hold(outs[k]!);
+        live.hold(outs[k]!);
       });
       this.opts.observe?.(n, outs, ins);
       for (const v of n.inputs) {
         if (v && this.lastUse.get(v) === i && !g.constants.has(v) && env.has(v)) {
-          drop(env.get(v)!);
+          live.drop(env.get(v)!);
           env.delete(v);
         }
       }
-      for (const o of n.outputs) if (o && !this.lastUse.has(o)) { drop(env.get(o)!); env.delete(o); } // read by nobody
+      for (const o of n.outputs) if (o && !this.lastUse.has(o)) { live.drop(env.get(o)!); env.delete(o); } // read by nobody
     });
     const result: Record<string, Tensor> = {};
     for (const o of g.outputs) result[o.name] = env.get(o.name)!;
@@ -92,11 +78,10 @@ export class F32Executor {
   }
 
   /** Relu / Clip write over their input when it dies here and nothing else sees it (no observe hook). */
-  private inPlace(n: Node, i: number, x: Tensor | undefined, readers: ReadonlyMap<ArrayBufferLike, number>): F32Alloc | undefined {
+  private inPlace(n: Node, i: number, x: Tensor | undefined, live: LiveBuffers): F32Alloc | undefined {
     if (this.opts.observe || !IN_PLACE.has(n.op) || !x || !(x.data instanceof Float32Array)) return undefined;
-    if (this.lastUse.get(n.inputs[0]!) !== i || n.inputs.indexOf(n.inputs[0]!, 1) > 0 || readers.get(x.data.buffer) !== 1) return undefined;
-    const d = x.data;
-    return (len, zero) => (len === d.length ? d : this.pool.take(len, zero));
+    if (this.lastUse.get(n.inputs[0]!) !== i || n.inputs.indexOf(n.inputs[0]!, 1) > 0 || !live.sole(x.data)) return undefined;
+    return live.overwriting(x.data);
   }
 }
 

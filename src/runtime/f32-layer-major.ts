@@ -9,7 +9,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { F32Alloc } from '../ops/op.js';
 import type { Engine } from '../engine/engine.js';
-import type { F32BufferPool } from './f32-buffer-pool.js';
+import { LiveBuffers, type F32BufferPool } from './f32-buffer-pool.js';
 import { runF32Node } from './f32-executor.js';
 
 export interface LayerMajorOptions {
@@ -39,20 +39,7 @@ export function runLayerMajor(graphs: readonly Graph[], feeds: readonly Tensor[]
   const foreign = new Set<ArrayBufferLike>([...constants.values()].map((t) => t.data.buffer));
   for (const f of feeds) foreign.add(f.data.buffer);
   const env = feeds.map((f) => new Map<string, Tensor>([[input, f]]));
-  const readers = new Map<ArrayBufferLike, number>(); // live values per owned buffer (Flatten shares its input's)
-  const hold = (t: Tensor) => {
-    const b = t.data.buffer;
-    if (t.data instanceof Float32Array && !foreign.has(b)) readers.set(b, (readers.get(b) ?? 0) + 1);
-  };
-  const drop = (t: Tensor) => {
-    const b = t.data.buffer, r = readers.get(b);
-    if (r === undefined) return;
-    if (r > 1) readers.set(b, r - 1);
-    else {
-      readers.delete(b);
-      o.pool.give(t.data as Float32Array);
-    }
-  };
+  const live = new LiveBuffers(o.pool, foreign);
   const take: F32Alloc = (len, zero) => o.pool.take(len, zero);
   const value = (e: Map<string, Tensor>, v: string) => (v ? constants.get(v) ?? e.get(v) : undefined);
   nodes.forEach((n0, i) => {
@@ -62,14 +49,11 @@ export function runLayerMajor(graphs: readonly Graph[], feeds: readonly Tensor[]
       const x = ins[0];
       let alloc = take;
       if (o.inPlace && IN_PLACE.has(n.op) && x && x.data instanceof Float32Array && lastUse.get(n.inputs[0]!) === i
-        && n.inputs.indexOf(n.inputs[0]!, 1) < 0 && readers.get(x.data.buffer) === 1) {
-        const d = x.data;
-        alloc = (len, zero) => (len === d.length ? d : o.pool.take(len, zero));
-      }
+        && n.inputs.indexOf(n.inputs[0]!, 1) < 0 && live.sole(x.data)) alloc = live.overwriting(x.data);
       const outs = runF32Node(n, ins, o.engine, o.pool, alloc);
       n.outputs.forEach((v, k) => {
         e.set(v, outs[k]!);
-        hold(outs[k]!);
+        live.hold(outs[k]!);
       });
       o.observeChunk?.(n0, c, outs, ins);
       allIns.push(ins);
@@ -77,9 +61,9 @@ export function runLayerMajor(graphs: readonly Graph[], feeds: readonly Tensor[]
     });
     o.observe?.(n0, allOuts, allIns);
     env.forEach((e) => {
-      for (const v of n0.inputs) if (v && lastUse.get(v) === i && e.has(v)) { drop(e.get(v)!); e.delete(v); }
-      for (const v of n0.outputs) if (v && !lastUse.has(v) && e.has(v)) { drop(e.get(v)!); e.delete(v); }
+      for (const v of n0.inputs) if (v && lastUse.get(v) === i && e.has(v)) { live.drop(e.get(v)!); e.delete(v); }
+      for (const v of n0.outputs) if (v && !lastUse.has(v) && e.has(v)) { live.drop(e.get(v)!); e.delete(v); }
     });
   });
-  for (const e of env) for (const t of e.values()) drop(t);
+  for (const e of env) for (const t of e.values()) live.drop(t);
 }

@@ -14,7 +14,8 @@ import { calibrate } from '../../../src/quant/calibrate.js';
 import { quantizePotGptq } from '../../../src/quant/pot-gptq.js';
 import { accumulate, StatsAccumulator, type Stats } from '../../../src/quant/pot-hessian.js';
 import { layerFloatWeights, quantizeInt8 } from '../../../src/quant/quantize-int8.js';
-import { resolveLayers, weightLayers } from '../../../src/quant/quantize-pot.js';
+import { quantizePot, resolveLayers, weightLayers } from '../../../src/quant/quantize-pot.js';
+import { correctPotBias } from '../../../src/quant/bias-correction.js';
 import { batchSplitProblem } from '../../../src/runtime/batch-split.js';
 import { FloatModel } from '../../../src/runtime/float-model.js';
 import { loadEngine } from '../../../src/runtime/wasm-loader.js';
@@ -29,9 +30,9 @@ function weights(seed: number, name: string, dims: number[]): TensorSpec {
 }
 
 /** conv 3->8 (bias) -> Relu -> depthwise 3x3 stride 2 (bias) -> Clip -> 1x1 group 2 (no bias) -> Relu, + the Clip output -> GAP -> Gemm */
-function smallModel(extra: NodeSpec[] = [], out = 'y'): FloatModel {
+function smallModel(extra: NodeSpec[] = [], out = 'y', batch: number | 'N' = 'N'): FloatModel {
   return FloatModel.fromBytes(buildModel({
-    inputs: [{ name: 'x', dims: ['N', 3, 32, 32] }],
+    inputs: [{ name: 'x', dims: [batch, 3, 32, 32] }],
     outputs: [{ name: out }],
     nodes: [
       { op: 'Conv', name: 'c1', inputs: ['x', 'W1', 'B1'], outputs: ['a1'], attrs: { pads: [1, 1, 1, 1] } },
@@ -79,6 +80,20 @@ describe('output-aware rounding in chunks', () => {
     // the other rounding result really differs (the comparison can fail): 4 bits everywhere
     const other = writeQModel(await quantizePotGptq(q8, model, fw, calibSet(37), { bits: new Map(names.map((n) => [n, 4 as const])), limit: 37, engine, chunkImages: 5 }));
     expect(Buffer.from(other).equals(Buffer.from(whole))).toBe(false);
+  }, 60_000);
+
+  it('a fixed-batch model: whole batches only (a tail short of one is left out), the bytes of the same images on the dynamic model', async () => {
+    const fixed = smallModel([], 'y', 4), names = [...resolveLayers(q8, 'all')], fw = layerFloatWeights(model.graphFor(1), q8);
+    expect(fixed.fixedBatch).toBe(4);
+    const bits = new Map(names.map((n) => [n, 5 as const]));
+    const got = writeQModel(await quantizePotGptq(q8, fixed, fw, calibSet(37), { bits, limit: 37, engine }));
+    const want = writeQModel(await quantizePotGptq(q8, model, fw, calibSet(36), { bits, limit: 36, engine }));
+    expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
+    const rule = quantizePot(q8, new Set(names), { rule: 'log', floatWeights: fw });
+    const bc = async (m: FloatModel, n: number) => writeQModel(await correctPotBias(rule, m, fw, calibSet(n), { limit: n, engine }));
+    expect(Buffer.from(await bc(fixed, 37)).equals(Buffer.from(await bc(model, 36)))).toBe(true);
+    await expect(quantizePotGptq(q8, fixed, fw, calibSet(3), { bits, limit: 3, engine })).rejects.toThrow(/fewer than the model's fixed batch size 4/);
+    await expect(correctPotBias(rule, fixed, fw, calibSet(3), { limit: 3, engine })).rejects.toThrow(/fewer images than the model's fixed batch size 4/);
   }, 60_000);
 
   it('a graph that mixes images along the batch is not cut', () => {
