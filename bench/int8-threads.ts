@@ -122,12 +122,16 @@ async function pass(run: Run, batch: number): Promise<{ ms: number; correct: num
   }
   return { ms: (performance.now() - t0) / IMAGES, correct };
 }
+/** A pause between contenders: onnxruntime-node's intra-op threads spin for a while after a run
+ *  and would otherwise take a core from whichever contender comes next. */
+const settle = () => new Promise((r) => setTimeout(r, 50));
 const samples = new Map<string, number[]>(), correctOf = new Map<string, number>();
 for (const b of BATCHES) for (const c of CONTENDERS) await pass(runs.get(c.key)!, b); // warm-up
 for (let r = 0; r < ROUNDS; r++) {
   for (const b of BATCHES)
     for (let k = 0; k < CONTENDERS.length; k++) {
       const c = CONTENDERS[(k + r) % CONTENDERS.length]!;
+      await settle();
       const p = await pass(runs.get(c.key)!, b);
       (samples.get(`${b}/${c.key}`) ?? samples.set(`${b}/${c.key}`, []).get(`${b}/${c.key}`)!).push(p.ms);
       correctOf.set(`${b}/${c.key}`, p.correct);
