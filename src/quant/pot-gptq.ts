@@ -235,17 +235,17 @@ function patchGemm(l: WeightLayer & { op: 'gemm' }, x: Tensor, y: Tensor, dW: Fl
 /** A PoT conv reading a value: its layer and its private weight and bias data. */
 interface Reader { l: WeightLayer; w: Float32Array; b?: Float32Array }
 
-/** One float pass of the statistics: chunks of one batch of `images` images, run layer-major. */
-interface Pass { graphs: Graph[]; feeds: Tensor[]; images: number; last: boolean }
+/** The float pass of the statistics: chunks of one batch of `images` images, run layer-major. */
+interface Pass { graphs: Graph[]; feeds: Tensor[]; images: number }
 
 /**
- * The passes over the calibration images: one batch of all images, in chunks run layer-major.
+ * The pass over the calibration images: one batch of all images, in chunks run layer-major.
  * A model with a fixed batch: each chunk is one batch of the model (its graph mixes only what
  * one batch mixes; a tail short of a whole batch cannot run, as in calibration). Else chunks of
  * `chunk` images when the graph at that batch gives the same floats per image (batch-split.ts);
  * a chunk stays in cache, a 1000-image tensor does not.
  */
-async function* passes(model: FloatModel, data: Dataset, images: number, chunk: number): AsyncGenerator<Pass> {
+async function statsPass(model: FloatModel, data: Dataset, images: number, chunk: number): Promise<Pass> {
   if (model.fixedBatch !== undefined) {
     const batch = model.fixedBatch, count = Math.floor(images / batch), g = model.graphFor(batch);
     if (count === 0) throw new CalibrationError(`output-aware power-of-two rounding: the calibration set has ${images} images, fewer than the model's fixed batch size ${batch}`);
@@ -257,8 +257,7 @@ async function* passes(model: FloatModel, data: Dataset, images: number, chunk: 
       graphs.push(g);
       feeds.push(f32(g.inputs[0]!.shape, b.images));
     }
-    yield { graphs, feeds, images: count * batch, last: true };
-    return;
+    return { graphs, feeds, images: count * batch };
   }
   const full = model.graphFor(images);
   checkFloatMemory(full); // every chunk's tensors are alive at once: as much as one batch of all images
@@ -278,7 +277,7 @@ async function* passes(model: FloatModel, data: Dataset, images: number, chunk: 
     graphs.push(g);
     feeds.push(f32(g.inputs[0]!.shape, b.images));
   }
-  yield { graphs, feeds, images, last: true };
+  return { graphs, feeds, images };
 }
 
 /** Returns a new QGraph whose layers in `o.bits` carry output-aware power-of-two weights. */
@@ -308,74 +307,67 @@ export async function quantizePotGptq(q: QGraph, model: FloatModel, floatWeights
     return r;
   };
   const pool = new F32BufferPool(Infinity); // holds every chunk's buffers for reuse; dropped after the pass
-  let bi = 0;
-  for await (const { graphs, feeds, images: n, last } of passes(model, data, images, o.chunkImages ?? GPTQ_CHUNK)) {
-    const g0 = graphs[0]!;
-    // a private copy of the PoT convs' weight and bias tensors: each is replaced by s * p (and b + shift)
-    // just before its node runs, so the layers after it see the quantized prefix (sequential statistics)
-    const constants = new Map(g0.constants);
-    const byInput = new Map<string, Reader[]>();
-    for (const nd of g0.nodes) {
-      const l = layers.get(nd.name);
-      if (!l || l.op !== 'conv' || nd.op !== 'Conv') continue;
-      const copy = (v: string) => {
-        const t = g0.constants.get(v)!, c = f32(t.shape, (t.data as Float32Array).slice());
-        constants.set(v, c);
-        return c.data as Float32Array;
-      };
-      const w = copy(nd.inputs[1]!), b = nd.inputs[2] ? copy(nd.inputs[2]) : undefined;
-      byInput.set(nd.inputs[0]!, [...(byInput.get(nd.inputs[0]!) ?? []), { l, w, b }]);
-    }
-    // statistics are created (and seeded) in the order of the old one-batch pass: a gemm layer's
-    // own, then the convs reading each output of a node
-    const accOf = (l: WeightLayer) => new StatsAccumulator(l, statsOf(l), 0x9e3779b9 ^ (bi * 7919 + stats.size), n);
-    const readers = (v: string) => byInput.get(v) ?? [];
-    const finishConvs = (cs: readonly Reader[], accs: readonly StatsAccumulator[]) => cs.forEach((c, k) => {
-      accs[k]!.end();
-      if (!last) return;
-      const r = finish(c.l, statsOf(c.l));
-      for (let i = 0; i < c.w.length; i++) c.w[i] += r.dW[i]!;
-      if (c.b) for (let m = 0; m < c.b.length; m++) c.b[m] += r.shift[m]!;
-      else shifts.set(c.l.name, r.shift);
-    });
-    const beforeConvs = (value: string, xs: readonly Tensor[]) => {
-      const cs = readers(value), accs = cs.map((c) => accOf(c.l));
-      for (const x of xs) for (const a of accs) a.add(x);
-      finishConvs(cs, accs);
+  const { graphs, feeds, images: n } = await statsPass(model, data, images, o.chunkImages ?? GPTQ_CHUNK);
+  const g0 = graphs[0]!;
+  // a private copy of the PoT convs' weight and bias tensors: each is replaced by s * p (and b + shift)
+  // just before its node runs, so the layers after it see the quantized prefix (sequential statistics)
+  const constants = new Map(g0.constants);
+  const byInput = new Map<string, Reader[]>();
+  for (const nd of g0.nodes) {
+    const l = layers.get(nd.name);
+    if (!l || l.op !== 'conv' || nd.op !== 'Conv') continue;
+    const copy = (v: string) => {
+      const t = g0.constants.get(v)!, c = f32(t.shape, (t.data as Float32Array).slice());
+      constants.set(v, c);
+      return c.data as Float32Array;
     };
-    // per node: its gemm statistics and its readers' statistics, fed chunk by chunk while the tensors are in cache
-    let gemmAcc: StatsAccumulator | undefined, outAccs: StatsAccumulator[][] = [];
-    const observeChunk = (node: Node, c: number, outs: readonly Tensor[], ins: readonly (Tensor | undefined)[]) => {
-      const l = layers.get(node.name), gemm = l?.op === 'gemm';
-      if (c === 0) {
-        gemmAcc = gemm ? accOf(l) : undefined;
-        outAccs = gemm ? [] : node.outputs.map((v) => readers(v).map((r) => accOf(r.l)));
-      }
-      gemmAcc?.add(ins[0]!);
-      const sh = l && shifts.get(l.name);
-      if (sh && l.op === 'conv') {
-        const hw = l.geometry.oh * l.geometry.ow, m = l.geometry.m, y = outs[0]!.data as Float32Array;
-        for (let i = 0; i < y.length; i++) y[i] += sh[Math.floor(i / hw) % m]!;
-      }
-      outAccs.forEach((accs, k) => accs.forEach((a) => a.add(outs[k]!)));
-    };
-    const observe = (node: Node, outs: readonly (readonly Tensor[])[], ins: readonly (readonly (Tensor | undefined)[])[]) => {
-      const l = layers.get(node.name);
-      if (l && l.op === 'gemm') { // its output changes with the patch: its readers' statistics come after it
-        gemmAcc!.end();
-        if (last) {
-          const r = finish(l, statsOf(l));
-          ins.forEach((x, c) => patchGemm(l, x[0]!, outs[c]![0]!, r.dW, r.shift));
-        }
-        node.outputs.forEach((v, k) => beforeConvs(v, outs.map((t) => t[k]!)));
-      } else node.outputs.forEach((v, k) => finishConvs(readers(v), outAccs[k]!));
-    };
-    beforeConvs(g0.inputs[0]!.name, feeds);
-    // Relu / Clip in place: the hook reads only Gemm inputs and node outputs
-    runLayerMajor(graphs, feeds, constants, { engine: o.engine, pool, observe, observeChunk, inPlace: true });
-    bi++;
-    if (last) break;
+    const w = copy(nd.inputs[1]!), b = nd.inputs[2] ? copy(nd.inputs[2]) : undefined;
+    byInput.set(nd.inputs[0]!, [...(byInput.get(nd.inputs[0]!) ?? []), { l, w, b }]);
   }
+  // statistics are created (and seeded by that order) as the one-batch pass did: a gemm layer's
+  // own, then the convs reading each output of a node
+  const accOf = (l: WeightLayer) => new StatsAccumulator(l, statsOf(l), 0x9e3779b9 ^ stats.size, n);
+  const readers = (v: string) => byInput.get(v) ?? [];
+  const finishConvs = (cs: readonly Reader[], accs: readonly StatsAccumulator[]) => cs.forEach((c, k) => {
+    accs[k]!.end();
+    const r = finish(c.l, statsOf(c.l));
+    for (let i = 0; i < c.w.length; i++) c.w[i] += r.dW[i]!;
+    if (c.b) for (let m = 0; m < c.b.length; m++) c.b[m] += r.shift[m]!;
+    else shifts.set(c.l.name, r.shift);
+  });
+  const beforeConvs = (value: string, xs: readonly Tensor[]) => {
+    const cs = readers(value), accs = cs.map((c) => accOf(c.l));
+    for (const x of xs) for (const a of accs) a.add(x);
+    finishConvs(cs, accs);
+  };
+  // per node: its gemm statistics and its readers' statistics, fed chunk by chunk while the tensors are in cache
+  let gemmAcc: StatsAccumulator | undefined, outAccs: StatsAccumulator[][] = [];
+  const observeChunk = (node: Node, c: number, outs: readonly Tensor[], ins: readonly (Tensor | undefined)[]) => {
+    const l = layers.get(node.name), gemm = l?.op === 'gemm';
+    if (c === 0) {
+      gemmAcc = gemm ? accOf(l) : undefined;
+      outAccs = gemm ? [] : node.outputs.map((v) => readers(v).map((r) => accOf(r.l)));
+    }
+    gemmAcc?.add(ins[0]!);
+    const sh = l && shifts.get(l.name);
+    if (sh && l.op === 'conv') {
+      const hw = l.geometry.oh * l.geometry.ow, m = l.geometry.m, y = outs[0]!.data as Float32Array;
+      for (let i = 0; i < y.length; i++) y[i] += sh[Math.floor(i / hw) % m]!;
+    }
+    outAccs.forEach((accs, k) => accs.forEach((a) => a.add(outs[k]!)));
+  };
+  const observe = (node: Node, outs: readonly (readonly Tensor[])[], ins: readonly (readonly (Tensor | undefined)[])[]) => {
+    const l = layers.get(node.name);
+    if (l && l.op === 'gemm') { // its output changes with the patch: its readers' statistics come after it
+      gemmAcc!.end();
+      const r = finish(l, statsOf(l));
+      ins.forEach((x, c) => patchGemm(l, x[0]!, outs[c]![0]!, r.dW, r.shift));
+      node.outputs.forEach((v, k) => beforeConvs(v, outs.map((t) => t[k]!)));
+    } else node.outputs.forEach((v, k) => finishConvs(readers(v), outAccs[k]!));
+  };
+  beforeConvs(g0.inputs[0]!.name, feeds);
+  // Relu / Clip in place: the hook reads only Gemm inputs and node outputs
+  runLayerMajor(graphs, feeds, constants, { engine: o.engine, pool, observe, observeChunk, inPlace: true });
   pool.clear();
   for (const name of layers.keys()) if (!done.has(name)) throw new QuantizationError(`output-aware rounding: layer '${name}' was never run`);
   return { ...q, nodes: q.nodes.map((n): QNode => done.get(n.name) ?? n) };
