@@ -3,6 +3,7 @@
 
 import { ALIGN, EXTRA_BYTES, alignUp } from './heap.js';
 import type { KernelParams } from './kernel-specs.js';
+import { clipF32 } from '../ops/clip.js';
 
 /** The part of Engine used here (declared here so that engine.ts can import this file). */
 export interface F32ClampHost {
@@ -17,11 +18,7 @@ export function clampF32(e: F32ClampHost, x: Float32Array, lo: number, hi: numbe
   if (y.length !== x.length) throw new Error(`clampF32: out has ${y.length} elements, expected ${x.length}`);
   if (x.length === 0) return y;
   if (!(Math.fround(lo) === lo && Math.fround(hi) === hi && lo <= hi)) {
-    // outside the kernel's contract (NaN, crossed or non-float32 bounds): the definition itself
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i]!;
-      y[i] = v < lo ? lo : v > hi ? hi : v;
-    }
+    clipF32(x, y, lo, hi); // outside the kernel's contract (NaN, crossed or non-float32 bounds): the op's own code
     return y;
   }
   const bytes = alignUp(x.length * 4 + EXTRA_BYTES, ALIGN);
