@@ -3,25 +3,35 @@
 // worker's source is their text (workerSource), so Node (worker_threads, eval) and browsers (a
 // Blob URL) start workers without a separate script file or bundler entry.
 //
-// A job is a table in wasm memory (words, from `table`): [phases, then per phase and thread
-// t < k: (first call word, call count), then the calls: (kernel index, params pointer)]. Every
-// thread runs its calls of a phase, then waits at the barrier (a counter and a generation word
-// of `ctrl`: spin briefly, then Atomics.wait); an error in any thread sets ABORT and every
-// thread leaves the job at its next barrier.
+// A job is a table in wasm memory (words, from `table`), written by ParallelQExecutor:
+//   [phases, units, cursors (a word index), cursor stride, scratch0, unpacked0 (TABLE_HEAD
+//   words), then per thread t < k the byte delta of its scratch from scratch0, then per phase
+//   and unit (first call word, call count), then the calls: (kernel index, params pointer, word
+//   index of its `scratch` field or -1, of its `unpacked` field or -1)].
+// A phase's units are cut into k home ranges, one per thread; the cursor of thread t in phase p
+// (word cursors + t * stride + p: each thread's cursors on cache lines of their own) is
+// front | back << 16 of what is left of t's range. A thread takes its units from the front,
+// then steals the others' from the back (compare-exchange), so a thread that the machine slows
+// down hands work to the others; then it waits at the barrier (a counter and a generation word
+// of `ctrl`: spin briefly, then Atomics.wait). Before a call a thread writes its own scratch
+// (and unpack region) into the call's params: a unit runs on whichever thread took it. An error
+// in any thread sets ABORT and every thread leaves the job at its next barrier.
 
 /** Word indices of the control block (an Int32Array over a SharedArrayBuffer); ERR_TEXT is a byte offset. */
 export const CTRL = {
   EPOCH: 0, GEN: 1, ARRIVE: 2, ABORT: 3, STOP: 4, PARTICIPANTS: 5, JOB: 6, ERR_THREAD: 7, ERR_LEN: 8, FAULT: 9, FAULT_KIND: 10,
-  /** SLEEPS: barrier waits that outlasted their spin (Atomics.wait), for ThreadPool.sleeps */
-  SLEEPS: 11,
+  /** SLEEPS: barrier waits that outlasted their spin (Atomics.wait), for ThreadPool.sleeps; STEALS: units run by a thread other than their home one */
+  SLEEPS: 11, STEALS: 12,
   /** ACK[t]: the last epoch thread t finished; DEAD[t]: 1 once worker t has exited */
   ACK: 16, DEAD: 80, ERR_TEXT: 576, ERR_MAX: 448,
 } as const;
 export type CtrlLayout = typeof CTRL;
 /** Bytes of the control block. */
 export const CTRL_BYTES = CTRL.ERR_TEXT + CTRL.ERR_MAX;
-/** Test faults (ThreadPool.injectFault): the worker exits, or traps in wasm, at its next job. */
-export const FAULT_EXIT = 1, FAULT_TRAP = 2;
+/** Test faults (ThreadPool.injectFault): the worker exits, traps in wasm, or sleeps 30 ms before its first unit, at its next job. */
+export const FAULT_EXIT = 1, FAULT_TRAP = 2, FAULT_DELAY = 3;
+/** Words of a job table's head, before the per-thread deltas. */
+export const TABLE_HEAD = 6;
 
 type Fn = (params: number) => void;
 
@@ -118,24 +128,44 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
   };
   const table = Atomics.load(ctrl, L.JOB) >> 2;
   try {
-    if (Atomics.load(ctrl, L.FAULT) === index + 1 && Atomics.load(ctrl, L.FAULT_KIND) === 2) {
-      Atomics.store(ctrl, L.FAULT, 0);
-      fns[0]!(0x7ffffff0); // a params pointer past the end of memory: a real wasm trap
+    if (Atomics.load(ctrl, L.FAULT) === index + 1) {
+      const kind = Atomics.load(ctrl, L.FAULT_KIND);
+      if (kind === 2 || kind === 3) Atomics.store(ctrl, L.FAULT, 0);
+      if (kind === 2) fns[0]!(0x7ffffff0); // a params pointer past the end of memory: a real wasm trap
+      if (kind === 3) for (const t0 = performance.now(); performance.now() - t0 < 30; ); // FAULT_DELAY: a descheduled thread
     }
   } catch (e) {
     return fail(e);
   }
-  const phases = mem32[table]!;
+  const phases = mem32[table]!, units = mem32[table + 1]!, cursors = mem32[table + 2]!, stride = mem32[table + 3]!; // TABLE_HEAD words
+  const scratch = mem32[table + 4]! + mem32[table + 6 + index]!, unpacked = mem32[table + 5]! + mem32[table + 6 + index]!;
+  const unitTable = table + 6 + k;
+  let stolen = 0;
   for (let ph = 0; ph < phases; ph++) {
-    const e = table + 1 + 2 * (ph * k + index);
-    const end = table + mem32[e]! + 2 * mem32[e + 1]!;
     try {
-      for (let c = table + mem32[e]!; c < end; c += 2) fns[mem32[c]!]!(mem32[c + 1]!);
+      for (let d = 0; d < k; d++) { // d = 0: this thread's range, front first; then the others', from the back
+        const w = cursors + ((index + d) % k) * stride + ph;
+        for (;;) {
+          const v = Atomics.load(mem32, w), f = v & 0xffff, b = v >>> 16;
+          if (f >= b) break;
+          if (Atomics.compareExchange(mem32, w, v, d === 0 ? (f + 1) | (b << 16) : f | ((b - 1) << 16)) !== v) continue;
+          const e = unitTable + 2 * (ph * units + (d === 0 ? f : b - 1));
+          const end = table + mem32[e]! + 4 * mem32[e + 1]!;
+          for (let c = table + mem32[e]!; c < end; c += 4) {
+            const sw = mem32[c + 2]!, uw = mem32[c + 3]!;
+            if (sw >= 0) mem32[sw] = scratch;
+            if (uw >= 0) mem32[uw] = unpacked;
+            fns[mem32[c]!]!(mem32[c + 1]!);
+          }
+          if (d > 0) stolen++;
+        }
+      }
     } catch (err) {
       return fail(err);
     }
     if (!barrier()) return false;
   }
+  if (stolen > 0) Atomics.add(ctrl, L.STEALS, stolen);
   return true;
 }
 

@@ -1,20 +1,21 @@
 // A QExecutor whose steps run on N threads over one shared wasm memory (the threads build).
-// Per batch size, each step's call is split across the threads (src/runtime/split-specs.ts),
-// every part is checked once like Engine.run and written as a params struct, and the parts are
-// grouped into phases: a barrier separates two steps only where a thread would read or write
-// bytes another thread wrote or read since the last barrier (a conv's halo rows, a buffer the
-// arena reuses), so an Add that reads exactly the rows its thread's conv wrote joins that
-// conv's phase. Steps whose kernel has no split entry run whole on thread 0 between barriers.
-// Every thread count gives the same bytes: each output element is computed by one call of the
+// Per batch size, each step's call is cut into units (split-specs.ts), several per thread,
+// every unit checked once like Engine.run and written as a params struct, and the units are
+// grouped into phases separated by barriers (src/runtime/parallel-job.ts). Within a phase each
+// thread runs its own units and then steals what another thread has not started
+// (compute-worker.ts): on a machine whose cores are slowed unevenly (a shared host) the phase
+// ends when the work is done, not when the slowest thread's fixed share is. Every thread count
+// and every schedule gives the same bytes: each output element is computed by one call of the
 // same integer kernel on the same inputs.
 
-import { MAX_PARAMS_BYTES } from '../engine/abi.js';
+import { ABI_STRUCTS, MAX_PARAMS_BYTES } from '../engine/abi.js';
 import { alignUp } from '../engine/heap.js';
-import { KERNELS, type Buffers, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
+import { KERNELS, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
 import type { QGraph } from '../ir/qgraph.js';
-import { QUANTIZE_FN, QUANTIZE_PARAMS as QP, quantizePixels } from './compute-worker.js';
+import { QUANTIZE_FN, QUANTIZE_PARAMS as QP, TABLE_HEAD, quantizePixels } from './compute-worker.js';
+import { planPhases, type Call, type Job, type JobStep } from './parallel-job.js';
 import { QExecutor, type QExecutorOptions } from './q-executor.js';
-import { ranges, splitCall, unpackParts, type Parts } from './split-specs.js';
+import { ranges, unpackParts } from './split-specs.js';
 import { ThreadPool } from './thread-pool.js';
 import { loadSharedEngine, type SharedEngine } from './wasm-loader.js';
 
@@ -32,86 +33,37 @@ export interface ParallelOptions extends QExecutorOptions {
    * phase, one barrier less per residual block, for a larger arena.
    */
   reuseDelay?: number;
+  /** units each step is cut into per thread (default 4; 1: a fixed share per thread, nothing to steal) */
+  unitsPerThread?: number;
   /** microseconds a barrier wait spins before sleeping, and a worker between jobs (thread-pool.ts) */
   spin?: number;
   idleSpin?: number;
 }
 
 type P = Record<string, number>;
-/** a kernel call, or (QUANTIZE_FN) a share of the host quantize of the input */
-interface Call { kernel: KernelName | typeof QUANTIZE_FN; params: P }
-interface Job { participants: number; phases: Call[][][] }
-type Span = [number, number];
 
 const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
 const PARAMS_STRIDE = alignUp(MAX_PARAMS_BYTES, 16);
-/** calls per thread and step at most: a row split gives a partial image, whole images, a partial image */
-const CALLS_PER_PART = 3;
-
-function spans(c: Call): { r: Span[]; w: Span[] } {
-  if (c.kernel === QUANTIZE_FN) throw new Error('spans: the host quantize is a phase of its own');
-  const b = (KERNELS[c.kernel].buffers as (p: P) => Buffers)(c.params);
-  const s = (fields: [string, number][]): Span[] => fields.filter(([, n]) => n > 0).map(([f, n]) => [c.params[f]!, c.params[f]! + n]);
-  const w = s(b.writes);
-  if (b.scratch > 0) w.push([c.params.scratch!, c.params.scratch! + b.scratch]);
-  return { r: s(b.reads), w };
-}
-
-const overlaps = (a: Span[], b: Span[]) => a.some(([x0, x1]) => b.some(([y0, y1]) => x0 < y1 && y0 < x1));
-
-/** True when some thread's calls in `parts` touch what another thread wrote or read in `acc` (or in `parts`). */
-function conflicts(acc: { r: Span[]; w: Span[] }[], parts: { r: Span[]; w: Span[] }[]): boolean {
-  for (let t = 0; t < parts.length; t++) {
-    for (let u = 0; u < acc.length; u++) {
-      if (u === t) continue;
-      if (overlaps(parts[t]!.w, acc[u]!.r) || overlaps(parts[t]!.w, acc[u]!.w) || overlaps(parts[t]!.r, acc[u]!.w)) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * An elementwise Add cut where each thread's writes (in `acc`, the phase so far) of its `a` (or
- * `b`) input end, so each thread adds what it wrote; null when those writes are not one
- * contiguous range per thread, in thread order, covering the input.
- */
-function alignedAdd(acc: { w: Span[] }[], p: P, k: number): Parts | null {
-  const count = p.count!;
-  for (const field of ['a', 'b']) {
-    const a0 = p[field]!, cuts = [0];
-    for (let t = 0; t < k && cuts.length > 0; t++) {
-      const mine = (acc[t]?.w ?? []).filter(([x, y]) => x < a0 + count && y > a0).map(([x, y]): Span => [Math.max(x, a0) - a0, Math.min(y, a0 + count) - a0]).sort((u, v) => u[0] - v[0]);
-      let end = cuts[t]!;
-      for (const [x, y] of mine) {
-        if (x > end) end = -1;
-        if (end < 0) break;
-        end = Math.max(end, y);
-      }
-      if (end < 0 || (mine.length > 0 && mine[0]![0] !== cuts[t])) cuts.length = 0;
-      else cuts.push(end);
-    }
-    if (cuts.length === k + 1 && cuts[k] === count) {
-      return Array.from({ length: k }, (_, t) => {
-        const from = cuts[t]!, to = cuts[t + 1]!;
-        return to > from ? [{ ...p, count: to - from, a: p.a! + from, b: p.b! + from, output: p.output! + from }] : [];
-      });
-    }
-  }
-  return null;
-}
+/** Units per thread by default: enough that a thread slowed to half speed hands about a quarter of its share to the others */
+const UNITS_PER_THREAD = 4;
 
 export class ParallelQExecutor extends QExecutor {
   readonly threads: number;
   /** seconds the workers took to start (module instantiation included) */
   startupSeconds = 0;
   private pool: ThreadPool | null = null;
-  private readonly threadScratch: { scratch: number; unpacked: number }[] = [];
+  /** per thread, its scratch (and unpack region) minus the plan's, which thread 0 uses */
+  private readonly scratchDeltas: number[] = [0];
   private readonly staticDeltas: number[] = [];
   /** two regions of unpacked int16 weights, alternating by layer: a layer's share-wise unpack overlaps the layer before (split-specs.ts unpackParts) */
   private readonly unpackBuffers: number[] = [];
   private readonly paramsArea: number;
   private readonly table: number;
   private readonly maxCalls: number;
+  private readonly unitsPerThread: number;
+  /** job cursors (compute-worker.ts), a cache-line aligned word index; their start values follow (the same size) */
+  private readonly cursors: number;
+  private readonly cursorStride: number;
   private readonly macsPerImage: number;
   private readonly jobs = new Map<number, Job>();
   private resident = -1;
@@ -128,18 +80,23 @@ export class ParallelQExecutor extends QExecutor {
     const T = opts.threads;
     if (!Number.isInteger(T) || T < 1 || T > 64) throw new Error(`threads must be an integer in [1, 64], got ${T}`);
     this.threads = T;
+    const G = (this.unitsPerThread = opts.unitsPerThread ?? UNITS_PER_THREAD);
+    if (!Number.isInteger(G) || G < 1 || G > 64) throw new Error(`unitsPerThread must be an integer in [1, 64], got ${G}`);
     const e = shared.engine;
     for (let t = 1; t < T; t++) {
-      const scratch = e.alloc(this.plan.scratchBytes);
-      this.threadScratch[t] = { scratch, unpacked: scratch + this.plan.unpackOffset };
+      this.scratchDeltas.push(e.alloc(this.plan.scratchBytes) - this.scratch);
       this.staticDeltas.push(e.alloc(shared.heapBase)); // this worker's copy of [0, heapBase)
     }
     if (T > 1) for (let i = 0; i < 2; i++) this.unpackBuffers.push(e.alloc(this.plan.scratchBytes - this.plan.unpackOffset));
     this.inPer = q.input.shape.reduce((p, d) => p * d, 1);
     if (T > 1) this.staging = e.alloc(4 * maxBatch * this.inPer);
-    this.maxCalls = 2 * this.calls.length * (T * CALLS_PER_PART + 1) + T;
+    // calls per unit and step at most: a row split over several images gives a partial image, whole images, a partial image
+    const U = T * G, perUnit = maxBatch > 1 ? 3 : 1, maxPhases = 2 * this.calls.length + 1;
+    this.maxCalls = 2 * this.calls.length * (U * perUnit + 1) + U;
     this.paramsArea = e.alloc(this.maxCalls * PARAMS_STRIDE);
-    this.table = e.alloc(4 * (1 + 2 * (2 * this.calls.length + 1) * T + 2 * this.maxCalls));
+    this.table = e.alloc(4 * (TABLE_HEAD + T + 2 * maxPhases * U + 4 * this.maxCalls));
+    this.cursorStride = alignUp(maxPhases, 16);
+    this.cursors = alignUp(e.alloc(4 * (2 * T * this.cursorStride + 16)), 64) >> 2;
     const u8 = new Uint8Array(shared.memory.buffer); // after the last alloc: memory no longer grows
     for (const d of this.staticDeltas) u8.copyWithin(d, 0, shared.heapBase);
     this.macsPerImage = this.plan.steps.reduce((s, st) => s + (st.node.op === 'conv' ? st.node.weights.length * st.node.geometry.oh * st.node.geometry.ow : st.node.op === 'gemm' ? st.node.weights.length : 0), 0);
@@ -178,6 +135,11 @@ export class ParallelQExecutor extends QExecutor {
     const k = this.participants(n);
     if (k === 1) return 0;
     return this.job(n, k, true).phases.length;
+  }
+
+  /** Units so far that a thread other than their home one ran (ThreadPool.steals; 0 on one thread). */
+  get steals(): number {
+    return this.pool?.steals ?? 0;
   }
 
   /** Barrier waits so far that slept (ThreadPool.sleeps; 0 on one thread). */
@@ -235,7 +197,8 @@ export class ParallelQExecutor extends QExecutor {
     this.resident = key;
     const buffer = this.shared.memory.buffer;
     if (this.mem32 === null || this.mem32.byteLength !== buffer.byteLength) this.mem32 = new Int32Array(buffer);
-    this.pool.run(this.table, job.participants, this.mem32);
+    const m = this.mem32, c = this.cursors, len = job.participants * this.cursorStride;
+    this.pool.run(this.table, job.participants, m, () => m.copyWithin(c, c + len, c + 2 * len));
   }
 
   private job(n: number, k: number, quantize: boolean): Job {
@@ -246,7 +209,7 @@ export class ParallelQExecutor extends QExecutor {
   }
 
   /** For tests: makes worker `thread` exit or trap at the next run. */
-  injectFault(thread: number, kind: 'exit' | 'trap'): void {
+  injectFault(thread: number, kind: 'exit' | 'trap' | 'delay'): void {
     if (!this.pool) throw new Error('injectFault: this executor runs on one thread');
     this.pool.injectFault(thread, kind);
   }
@@ -258,83 +221,34 @@ export class ParallelQExecutor extends QExecutor {
     await p?.dispose();
   }
 
-  /** `p` with thread t's scratch (and unpack region, unless `shared`: a share of a layer's unpack, written where every thread reads it). */
-  private forThread(p: P, t: number, shared = false): P {
-    if (t === 0 || !('scratch' in p)) return p;
-    const q: P = { ...p, scratch: this.threadScratch[t]!.scratch };
-    if ('unpacked' in p && p.codeBits !== 0 && !shared) q.unpacked = this.threadScratch[t]!.unpacked;
-    return q;
-  }
-
   private buildJob(n: number, k: number, quantize: boolean): Job {
-    const phases: Call[][][] = quantize ? [this.quantizeParts(n, k)] : [];
-    let cur: Call[][] | null = null, curSplit = false;
-    let acc: { r: Span[]; w: Span[] }[] = [];
-    const flush = () => {
-      if (cur) phases.push(cur);
-      cur = null;
-      acc = [];
-    };
+    const U = k * this.unitsPerThread;
     let unpacks = 0;
-    const steps: { kernel: KernelName; base: P; parts?: Parts }[] = [];
+    const steps: JobStep[] = [];
     for (const c of this.calls) {
       const base = { ...(c.params as P), [c.batchField]: n * c.perImage };
-      // batches of at least k images split by image: unpacking the whole layer per thread costs less than the barriers
-      // (not the first step: its share-wise unpack would be a phase of its own; each thread unpacks its own copy)
-      const u = n < k && steps.length > 0 ? unpackParts(c.kernel, base, k, this.unpackBuffers[unpacks % 2] ?? 0) : null;
+      // below a unit of work per image, units share a layer's unpack (int16 blocks every unit reads);
+      // else each unit unpacks into its thread's region: less than the barriers would cost
+      // (not the first step: its share-wise unpack would be a phase of its own)
+      const u = n < U && steps.length > 0 ? unpackParts(c.kernel, base, U, this.unpackBuffers[unpacks % 2] ?? 0) : null;
       if (u === null) steps.push({ kernel: c.kernel, base });
       else {
         unpacks++;
         steps.push({ kernel: c.kernel, base: u.conv, parts: u.unpack }, { kernel: c.kernel, base: u.conv });
       }
     }
-    for (const c of steps) {
-      const base = c.base;
-      let { parts, split } = c.parts ? { parts: c.parts, split: true } : splitCall(c.kernel, base, k);
-      const calls = (parts: Parts) => parts.map((ps, t) => ps.map((p) => ({ kernel: c.kernel, params: this.forThread(p, t, c.parts !== undefined) })));
-      let mine = calls(parts);
-      let sp = mine.map((cs) => ({ r: cs.flatMap((x) => spans(x).r), w: cs.flatMap((x) => spans(x).w) }));
-      if (split && !c.parts && conflicts(sp, sp)) {
-        ({ parts, split } = splitCall(c.kernel, base, 1)); // parts that touch each other: run whole
-        mine = calls(parts);
-        sp = mine.map((cs) => ({ r: cs.flatMap((x) => spans(x).r), w: cs.flatMap((x) => spans(x).w) }));
-      }
-      if (cur !== null && curSplit && split && c.kernel === 'qs8-vadd' && conflicts(acc, sp)) {
-        // an Add whose cut at 16-element blocks misses where its conv's rows were cut: cut it there
-        const al = alignedAdd(acc, base, k);
-        const alSp = al?.map((ps) => ({ r: ps.flatMap((x) => spans({ kernel: c.kernel, params: x }).r), w: ps.flatMap((x) => spans({ kernel: c.kernel, params: x }).w) }));
-        if (al && alSp && !conflicts(acc, alSp) && !conflicts(alSp, alSp)) {
-          parts = al;
-          mine = calls(parts);
-          sp = alSp;
-        }
-      }
-      // unsplit steps share a phase with unsplit steps only (they run in order on thread 0)
-      const joins = cur !== null && (split ? curSplit && !conflicts(acc, sp) : !curSplit);
-      if (!joins) flush();
-      if (cur === null) {
-        cur = Array.from({ length: k }, () => []);
-        curSplit = split;
-      }
-      for (let t = 0; t < k; t++) {
-        cur[t]!.push(...(mine[t] ?? []));
-        acc[t] ??= { r: [], w: [] };
-        acc[t]!.r.push(...(sp[t]?.r ?? []));
-        acc[t]!.w.push(...(sp[t]?.w ?? []));
-      }
-    }
-    flush();
+    const phases = planPhases(steps, U, quantize ? this.quantizeParts(n, U) : null);
     const e = this.shared.engine;
     for (const ph of phases) for (const cs of ph) for (const x of cs) if (x.kernel !== QUANTIZE_FN) e.check(x.kernel, x.params as KernelParams<KernelName>);
-    return { participants: k, phases };
+    return { participants: k, units: U, phases };
   }
 
-  /** The host quantize of n staged images: by pixels of each image below k images, else by images. */
-  private quantizeParts(n: number, k: number): Call[][] {
+  /** The host quantize of n staged images in `units` parts: by pixels of each image below that many images, else by images. */
+  private quantizeParts(n: number, units: number): Call[][] {
     const shape = this.q.input.shape, c = shape.length === 3 ? shape[0]! : 1, hw = this.inPer / c, dst = this.arena + this.plan.input;
     const part = (i0: number, m: number, p0: number, p1: number): Call[] =>
       m > 0 && p1 > p0 ? [{ kernel: QUANTIZE_FN, params: { src: this.staging + 4 * i0 * this.inPer, dst: dst + i0 * this.inPer, n: m, c, hw, p0, p1 } }] : [];
-    return n < k ? ranges(hw, k).map(([p0, p1]) => part(0, n, p0, p1)) : ranges(n, k).map(([i0, i1]) => part(i0, i1 - i0, 0, hw));
+    return n < units ? ranges(hw, units).map(([p0, p1]) => part(0, n, p0, p1)) : ranges(n, units).map(([i0, i1]) => part(i0, i1 - i0, 0, hw));
   }
 
   private writeQuantizeParams(p: P, ptr: number): void {
@@ -343,30 +257,39 @@ export class ParallelQExecutor extends QExecutor {
     new Float64Array(buf, ptr + QP.SCALE_BYTE, 1)[0] = this.q.input.q.scale;
   }
 
+  /** The job's table (compute-worker.ts), its params structs and its cursors' start values. */
   private writeJob(job: Job): void {
-    const e = this.shared.engine, k = job.participants;
-    const words: number[] = [job.phases.length];
+    const e = this.shared.engine, k = job.participants, U = job.units;
+    const words: number[] = [job.phases.length, U, this.cursors, this.cursorStride, this.scratch, this.scratch + this.plan.unpackOffset, ...this.scratchDeltas.slice(0, k)];
     const calls: number[] = [];
-    const head = 1 + 2 * job.phases.length * k;
+    const head = TABLE_HEAD + k + 2 * job.phases.length * U;
     let slot = 0;
     for (const ph of job.phases) {
-      for (let t = 0; t < k; t++) {
-        const cs = ph[t]!;
+      for (let u = 0; u < U; u++) {
+        const cs = ph[u] ?? [];
         words.push(head + calls.length, cs.length);
         for (const x of cs) {
           if (slot >= this.maxCalls) throw new Error(`parallel executor: more than ${this.maxCalls} calls planned`);
           const ptr = this.paramsArea + slot++ * PARAMS_STRIDE;
           if (x.kernel === QUANTIZE_FN) {
             this.writeQuantizeParams(x.params, ptr);
-            calls.push(KERNEL_NAMES.length, ptr);
+            calls.push(KERNEL_NAMES.length, ptr, -1, -1);
             continue;
           }
           e.writeParamsAt(x.kernel, x.params as KernelParams<KernelName>, ptr);
-          calls.push(KERNEL_NAMES.indexOf(x.kernel), ptr);
+          const f: Record<string, number> = ABI_STRUCTS[KERNELS[x.kernel].struct].fields;
+          const field = (name: string, patch: boolean) => (patch && f[name] !== undefined ? (ptr + f[name]!) >> 2 : -1);
+          calls.push(KERNEL_NAMES.indexOf(x.kernel), ptr, field('scratch', true), field('unpacked', x.own === true));
         }
       }
     }
-    const all = Int32Array.from([...words, ...calls]);
-    new Int32Array(this.shared.memory.buffer, this.table, all.length).set(all);
+    const m = new Int32Array(this.shared.memory.buffer);
+    m.set(Int32Array.from([...words, ...calls]), this.table >> 2);
+    // start cursors: thread t's home units are ranges(U, k)[t], front | back << 16; cursors and start values per thread
+    const len = k * this.cursorStride;
+    m.fill(0, this.cursors, this.cursors + 2 * len);
+    ranges(U, k).forEach(([a, b], t) => {
+      for (let ph = 0; ph < job.phases.length; ph++) m[this.cursors + len + t * this.cursorStride + ph] = a | (b << 16);
+    });
   }
 }

@@ -31,6 +31,8 @@ export class QExecutor {
   readonly footprint: RuntimeBytes;
   protected readonly arena: number;
   protected readonly calls: BoundCall[];
+  /** the plan's scratch region (its unpack region at unpackOffset) */
+  protected readonly scratch: number;
   private readonly outputs: Float32Array[];
   /** output views per batch size, made once so run() allocates nothing in steady state */
   private readonly views = new Map<number, Float32Array[]>();
@@ -40,7 +42,7 @@ export class QExecutor {
     this.footprint = runtimeBytes(this.plan);
     const weights = engine.alloc(this.plan.weights.length);
     engine.write(weights, this.plan.weights);
-    const scratch = engine.alloc(this.plan.scratchBytes);
+    const scratch = (this.scratch = engine.alloc(this.plan.scratchBytes));
     if (opts.arena && opts.arena.bytes < this.plan.arenaBytes) throw new Error(`the given arena has ${opts.arena.bytes} bytes, '${q.name}' at batch ${maxBatch} needs ${this.plan.arenaBytes}`);
     this.arena = opts.arena?.ptr ?? engine.alloc(this.plan.arenaBytes);
     const a = this.arena;

@@ -6,7 +6,7 @@
 // flags itself dead in the control block). Workers are unref'd in Node, so they never keep a
 // process alive; dispose() stops and terminates them.
 
-import { CTRL, CTRL_BYTES, FAULT_EXIT, FAULT_TRAP, runJob, spinUntil, workerSource, type Spin, type WorkerInit } from './compute-worker.js';
+import { CTRL, CTRL_BYTES, FAULT_DELAY, FAULT_EXIT, FAULT_TRAP, runJob, spinUntil, workerSource, type Spin, type WorkerInit } from './compute-worker.js';
 
 /** The part of a worker (Node Worker or Web Worker) the pool uses. */
 interface WorkerHandle {
@@ -146,6 +146,11 @@ export class ThreadPool {
     return Atomics.load(this.ctrl, CTRL.SLEEPS);
   }
 
+  /** Units of jobs so far that a thread other than their home one ran (stolen from a slower thread). */
+  get steals(): number {
+    return Atomics.load(this.ctrl, CTRL.STEALS);
+  }
+
   /** Wakes sleeping workers without a job, so that they spin (ready) when run() comes: call it before work on this thread that precedes run(). */
   wake(): void {
     if (!this.disposed) Atomics.notify(this.ctrl, CTRL.EPOCH);
@@ -153,14 +158,16 @@ export class ThreadPool {
 
   /**
    * Runs the job whose table is at byte `table` of wasm memory on threads 0..participants-1 (the
-   * others stay idle); `mem32`: a view of the whole memory. Throws when any thread failed.
+   * others stay idle); `mem32`: a view of the whole memory; `prepare` runs once no worker is in
+   * a job any more (it resets the job's cursors). Throws when any thread failed.
    */
-  run(table: number, participants: number, mem32: Int32Array): void {
+  run(table: number, participants: number, mem32: Int32Array, prepare: () => void): void {
     const c = this.ctrl;
     if (this.disposed) throw new Error('the thread pool was disposed');
     if (this.broken) throw this.broken;
     const epoch = Atomics.load(c, CTRL.EPOCH);
     this.waitIdle(epoch, 10_000);
+    prepare();
     Atomics.store(c, CTRL.JOB, table);
     Atomics.store(c, CTRL.PARTICIPANTS, participants);
     Atomics.add(c, CTRL.EPOCH, 1);
@@ -203,11 +210,11 @@ export class ThreadPool {
     return true;
   }
 
-  /** For tests: worker `thread` exits (process.exit in Node), or thread `thread` (0: this one) traps in wasm, at the next job. */
-  injectFault(thread: number, kind: 'exit' | 'trap'): void {
-    const lo = kind === 'trap' ? 0 : 1;
+  /** For tests: worker `thread` exits (process.exit in Node), or thread `thread` (0: this one) traps in wasm or is 30 ms late, at the next job. */
+  injectFault(thread: number, kind: 'exit' | 'trap' | 'delay'): void {
+    const lo = kind === 'exit' ? 1 : 0;
     if (!Number.isInteger(thread) || thread < lo || thread >= this.threads) throw new Error(`injectFault: thread must be in [${lo}, ${this.threads - 1}]`);
-    Atomics.store(this.ctrl, CTRL.FAULT_KIND, kind === 'exit' ? FAULT_EXIT : FAULT_TRAP);
+    Atomics.store(this.ctrl, CTRL.FAULT_KIND, kind === 'exit' ? FAULT_EXIT : kind === 'trap' ? FAULT_TRAP : FAULT_DELAY);
     Atomics.store(this.ctrl, CTRL.FAULT, thread + 1);
   }
 

@@ -1,6 +1,7 @@
 // ParallelQExecutor: the same bytes as the one-thread QExecutor for 1, 2 and 3 threads, on
 // graphs whose row / image / element splits leave uneven tails, int8 and power-of-two (codes
-// and shift-add), scalar and SIMD; and the job plan's barriers.
+// and shift-add), scalar and SIMD; for any schedule (units per thread, a late thread whose units
+// the others steal); and the job plan's barriers.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import type { QAdd, QConv, QGraph, QNode, QValue } from '../../src/ir/qgraph.js';
@@ -87,6 +88,36 @@ describe('byte-identical for every thread count', () => {
       }, 60_000);
     }
   }
+});
+
+describe('byte-identical for every schedule', () => {
+  it('1 or 3 units per thread, and a thread 30 ms late whose units the others run: the one-thread bytes', async () => {
+    const engine = await loadEngine({ simd: true });
+    for (const [i, cases] of SHAPES.entries()) {
+      const g = chain(`u${i}`, cases, 100 * i + 7);
+      const N = 5;
+      const x = input(g, N, i + 20);
+      const want = new QExecutor(g, engine, N).runInt8(x, N)[0]!;
+      for (const [threads, unitsPerThread, late] of [[2, 1, 1], [2, 3, 0], [3, 3, 2]] as const) {
+        const ex = await ParallelQExecutor.create(g, N, { threads, unitsPerThread });
+        open.push(ex);
+        for (const n of [1, 2, N]) {
+          const xs = x.subarray(0, (n * x.length) / N);
+          expect(ex.runInt8(xs, n)[0], `graph ${i}, ${threads} threads x ${unitsPerThread} units, batch ${n}`).toEqual(want.subarray(0, (n * want.length) / N));
+          const before = ex.steals;
+          ex.injectFault(late, 'delay');
+          expect(ex.runInt8(xs, n)[0], `graph ${i}, thread ${late} late, batch ${n}`).toEqual(want.subarray(0, (n * want.length) / N));
+          expect(ex.steals, `graph ${i}, thread ${late} late, batch ${n}: its first phase's units ran elsewhere`).toBeGreaterThan(before);
+        }
+        await ex.dispose();
+      }
+    }
+  }, 60_000);
+
+  it('unitsPerThread outside [1, 64] is an error naming it', async () => {
+    const g = chain('bad', SHAPES[0]!, 3);
+    for (const u of [0, 1.5, 65]) await expect(ParallelQExecutor.create(g, 1, { threads: 2, unitsPerThread: u })).rejects.toThrow(/unitsPerThread must be an integer in \[1, 64\], got/);
+  });
 });
 
 describe('the input quantize, share-wise on every thread', () => {
