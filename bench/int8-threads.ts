@@ -148,8 +148,8 @@ const summary = BATCHES.map((b) => ({
   int8VsOrtWeb2: ratio(b, 'dq-int8-2', 'web-int8-2'), int8VsOrtNode2: ratio(b, 'dq-int8-2', 'node-int8-2'), ortWebTwoVsOne: ratio(b, 'web-int8-2', 'web-int8-1'),
 }));
 
-const threadStats = [...pools].map(([k, p]) => ({ executor: k, barriersPerRun: p.barriers(Number(k.split('/')[1])), sleeps: p.sleeps }));
-for (const t of threadStats) console.log(`${t.executor}: ${t.barriersPerRun} barriers per run, ${t.sleeps} barrier waits slept in the whole bench`);
+const threadStats = [...pools].map(([k, p]) => ({ executor: k, barriersPerRun: p.barriers(Number(k.split('/')[1])), sleeps: p.sleeps, steals: p.steals }));
+for (const t of threadStats) console.log(`${t.executor}: ${t.barriersPerRun} barriers per run, ${t.sleeps} barrier waits slept, ${t.steals} units run by a thread other than their home one, in the whole bench`);
 const loadEnd = loadavg(), machine = machineStamp();
 const command = `npm run build && node dist/bench/int8-threads.js${sharedArg !== '../shared' ? ` --shared ${sharedArg}` : ''}${ROUNDS !== 7 ? ` --rounds ${ROUNDS}` : ''}${IMAGES !== 128 ? ` --images ${IMAGES}` : ''}`;
 const result = { command, machine, load: { start: loadStart, end: loadEnd }, config: { rounds: ROUNDS, imagesPerRound: IMAGES, batches: BATCHES, pot: 'every layer, log rule' }, coldMs: Object.fromEntries(cold), workerStartupMs: Object.fromEntries(startup), threadStats, warm: rows, summary };

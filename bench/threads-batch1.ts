@@ -54,10 +54,10 @@ for (let r = 0; r < ROUNDS; r++)
   }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const m1 = median(ms.one), m2 = median(ms.two);
-const loadEnd = loadavg(), machine = machineStamp(), sleeps = two.sleeps, barriers = two.barriers(1);
+const loadEnd = loadavg(), machine = machineStamp(), sleeps = two.sleeps, steals = two.steals, barriers = two.barriers(1);
 await two.dispose();
 const command = `npm run build && node dist/bench/threads-batch1.js${sharedArg !== '../shared' ? ` --shared ${sharedArg}` : ''}${ROUNDS !== 21 ? ` --rounds ${ROUNDS}` : ''}`;
-const result = { command, machine, load: { start: loadStart, end: loadEnd }, rounds: ROUNDS, imagesPerRound: IMAGES, msPerImage: { oneThread: m1, twoThreads: m2 }, ratio: m1 / m2, barriersPerRun: barriers, barrierWaitsSlept: sleeps, perRound: ms };
+const result = { command, machine, load: { start: loadStart, end: loadEnd }, rounds: ROUNDS, imagesPerRound: IMAGES, msPerImage: { oneThread: m1, twoThreads: m2 }, ratio: m1 / m2, barriersPerRun: barriers, barrierWaitsSlept: sleeps, unitsStolen: steals, perRound: ms };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/threads-batch1.json', JSON.stringify(result, null, 2) + '\n');
 const f = (v: number) => v.toFixed(3);
@@ -65,7 +65,7 @@ const md = [
   '# ResNet-20 int8, batch 1: 1 vs 2 threads, nothing else in the process', '',
   `Command: \`${command}\``, '',
   `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; date ${machine.date}. Load average at start ${loadStart.map((v) => v.toFixed(2)).join(' / ')}, at end ${loadEnd.map((v) => v.toFixed(2)).join(' / ')}.`, '',
-  `Median over ${ROUNDS} rounds of the first ${IMAGES} test images (order alternating); 2-thread outputs checked equal to 1-thread ones. ${barriers} barriers per run; ${sleeps} barrier waits slept (outlasted their spin) in the whole run.`, '',
+  `Median over ${ROUNDS} rounds of the first ${IMAGES} test images (order alternating); 2-thread outputs checked equal to 1-thread ones. ${barriers} barriers per run; in the whole run ${sleeps} barrier waits slept (outlasted their spin) and ${steals} units ran on a thread other than their home one (stolen from a slower thread; ${2 * two.unitsPerThread} units per step).`, '',
   '| executor | ms / image (median) | spread over rounds (ms) |', '|---|---|---|',
   `| 1 thread (QExecutor) | ${f(m1)} | ${f(Math.min(...ms.one))} - ${f(Math.max(...ms.one))} |`,
   `| 2 threads (ParallelQExecutor) | ${f(m2)} | ${f(Math.min(...ms.two))} - ${f(Math.max(...ms.two))} |`, '',

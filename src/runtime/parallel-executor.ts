@@ -60,7 +60,8 @@ export class ParallelQExecutor extends QExecutor {
   private readonly paramsArea: number;
   private readonly table: number;
   private readonly maxCalls: number;
-  private readonly unitsPerThread: number;
+  /** units each step is cut into per thread (ParallelOptions.unitsPerThread) */
+  readonly unitsPerThread: number;
   /** job cursors (compute-worker.ts), a cache-line aligned word index; their start values follow (the same size) */
   private readonly cursors: number;
   private readonly cursorStride: number;
