@@ -28,7 +28,7 @@ export const CTRL = {
 export type CtrlLayout = typeof CTRL;
 /** Bytes of the control block. */
 export const CTRL_BYTES = CTRL.ERR_TEXT + CTRL.ERR_MAX;
-/** Test faults (ThreadPool.injectFault): the worker exits, traps in wasm, or sleeps 30 ms before its first unit, at its next job. */
+/** Test faults (ThreadPool.injectFault): the worker exits, traps in wasm, or starts late (once the others have taken its first units), at its next job. */
 export const FAULT_EXIT = 1, FAULT_TRAP = 2, FAULT_DELAY = 3;
 /** Words of a job table's head, before the per-thread deltas. */
 export const TABLE_HEAD = 6;
@@ -127,17 +127,21 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
     return waitChange(ctrl, L.GEN, g, st, canWait, () => Atomics.load(ctrl, L.ABORT) !== 0, L.SLEEPS);
   };
   const table = Atomics.load(ctrl, L.JOB) >> 2;
+  const phases = mem32[table]!, units = mem32[table + 1]!, cursors = mem32[table + 2]!, stride = mem32[table + 3]!; // TABLE_HEAD words
   try {
     if (Atomics.load(ctrl, L.FAULT) === index + 1) {
       const kind = Atomics.load(ctrl, L.FAULT_KIND);
       if (kind === 2 || kind === 3) Atomics.store(ctrl, L.FAULT, 0);
       if (kind === 2) fns[0]!(0x7ffffff0); // a params pointer past the end of memory: a real wasm trap
-      if (kind === 3) for (const t0 = performance.now(); performance.now() - t0 < 30; ); // FAULT_DELAY: a descheduled thread
+      // FAULT_DELAY, a descheduled thread: starts once the others have taken its units of the first phase (5 s at most)
+      for (const t0 = performance.now(); kind === 3 && performance.now() - t0 < 5000; ) {
+        const v = Atomics.load(mem32, cursors + index * stride);
+        if ((v & 0xffff) >= v >>> 16) break;
+      }
     }
   } catch (e) {
     return fail(e);
   }
-  const phases = mem32[table]!, units = mem32[table + 1]!, cursors = mem32[table + 2]!, stride = mem32[table + 3]!; // TABLE_HEAD words
   const scratch = mem32[table + 4]! + mem32[table + 6 + index]!, unpacked = mem32[table + 5]! + mem32[table + 6 + index]!;
   const unitTable = table + 6 + k;
   let stolen = 0;
@@ -163,9 +167,10 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
     } catch (err) {
       return fail(err);
     }
+    if (stolen > 0) Atomics.add(ctrl, L.STEALS, stolen); // before the barrier: counted when run() returns
+    stolen = 0;
     if (!barrier()) return false;
   }
-  if (stolen > 0) Atomics.add(ctrl, L.STEALS, stolen);
   return true;
 }
 

@@ -210,7 +210,7 @@ export class ThreadPool {
     return true;
   }
 
-  /** For tests: worker `thread` exits (process.exit in Node), or thread `thread` (0: this one) traps in wasm or is 30 ms late, at the next job. */
+  /** For tests: worker `thread` exits (process.exit in Node), or thread `thread` (0: this one) traps in wasm or starts late (once the others have taken its units of the first phase), at the next job. */
   injectFault(thread: number, kind: 'exit' | 'trap' | 'delay'): void {
     const lo = kind === 'exit' ? 1 : 0;
     if (!Number.isInteger(thread) || thread < lo || thread >= this.threads) throw new Error(`injectFault: thread must be in [${lo}, ${this.threads - 1}]`);

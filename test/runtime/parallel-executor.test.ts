@@ -91,7 +91,7 @@ describe('byte-identical for every thread count', () => {
 });
 
 describe('byte-identical for every schedule', () => {
-  it('1 or 3 units per thread, and a thread 30 ms late whose units the others run: the one-thread bytes', async () => {
+  it('1 or 3 units per thread, and a late thread whose units the others run: the one-thread bytes', async () => {
     const engine = await loadEngine({ simd: true });
     for (const [i, cases] of SHAPES.entries()) {
       const g = chain(`u${i}`, cases, 100 * i + 7);
