@@ -209,7 +209,7 @@ export class ParallelQExecutor extends QExecutor {
     return job;
   }
 
-  /** For tests: makes worker `thread` exit or trap at the next run. */
+  /** For tests: makes worker `thread` exit, or thread `thread` trap or start late (ThreadPool.injectFault), at the next run. */
   injectFault(thread: number, kind: 'exit' | 'trap' | 'delay'): void {
     if (!this.pool) throw new Error('injectFault: this executor runs on one thread');
     this.pool.injectFault(thread, kind);
@@ -228,8 +228,9 @@ export class ParallelQExecutor extends QExecutor {
     const steps: JobStep[] = [];
     for (const c of this.calls) {
       const base = { ...(c.params as P), [c.batchField]: n * c.perImage };
-      // below a unit of work per image, units share a layer's unpack (int16 blocks every unit reads);
-      // else each unit unpacks into its thread's region: less than the barriers would cost
+      // fewer images than units: units are rows, and they unpack a share of each layer's int16
+      // blocks in the phase before, which every unit reads; else units are whole images and each
+      // unpacks the layer into its thread's region, which costs less than barriers between layers
       // (not the first step: its share-wise unpack would be a phase of its own)
       const u = n < U && steps.length > 0 ? unpackParts(c.kernel, base, U, this.unpackBuffers[unpacks % 2] ?? 0) : null;
       if (u === null) steps.push({ kernel: c.kernel, base });
