@@ -89,6 +89,19 @@ export function f32_vclamp(params: F32VclampParams): void {
   }
 }
 
+// The input's quantize, float32 NCHW to int8 NHWC (the threaded executor's first phase).
+import { F32Qs8ToNhwcParams } from "./abi";
+import { f32_qs8_to_nhwc__scalar } from "./kernels/f32-qs8-to-nhwc/scalar";
+import { f32_qs8_to_nhwc__wasmsimd } from "./kernels/f32-qs8-to-nhwc/wasmsimd";
+
+export function f32_qs8_to_nhwc(params: F32Qs8ToNhwcParams): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_qs8_to_nhwc__wasmsimd(params);
+  } else {
+    f32_qs8_to_nhwc__scalar(params);
+  }
+}
+
 // Relu on float32 (the float executor's activations).
 import { F32VreluParams } from "./abi";
 import { f32_vrelu__scalar } from "./kernels/f32-vrelu/scalar";

@@ -183,3 +183,37 @@ export class F32VreluParams {
   output: usize;
   count: i32;
 }
+
+// F32Qs8ToNhwcParams: the host's quantize of the input, float32 NCHW images to int8 NHWC,
+// y = clamp(roundHalfEven(f32(x / scale)) + zp, -128, 127): x / scale in float64, rounded to
+// float32, then to the nearest integer, ties to even (the arithmetic of quantizeInput,
+// src/runtime/edges.ts). Pixels [p0, p1) of each image; a non-finite x sets status[0] = 1 and
+// status[1] = its bits (the rest of the call still runs; the host then reports it).
+//
+//  offset  field    type   meaning
+//  ╒═════╤════════╤══════╤═══════════════════════════════════════════════════════════════╕
+//  │   0 │ input  │ ptr  │ x [n][c][hw] f32                                               │
+//  │   4 │ output │ ptr  │ y [n][hw][c] i8 (must not alias input)                         │
+//  │   8 │ scale  │ ptr  │ 1 f64, > 0                                                     │
+//  │  12 │ status │ ptr  │ 2 words: 1 and a non-finite x's bits, written only on one      │
+//  │  16 │ n      │ i32  │ images                                                         │
+//  │  20 │ c      │ i32  │ channels                                                       │
+//  │  24 │ hw     │ i32  │ pixels per image                                               │
+//  │  28 │ p0     │ i32  │ first pixel, 0 <= p0 < p1 <= hw                                │
+//  │  32 │ p1     │ i32  │ end pixel                                                      │
+//  │  36 │ zp     │ i32  │ zero point, -128..127                                          │
+//  ╘═════╧════════╧══════╧═══════════════════════════════════════════════════════════════╛
+//  sizeof = 40
+@unmanaged
+export class F32Qs8ToNhwcParams {
+  input: usize;
+  output: usize;
+  scale: usize;
+  status: usize;
+  n: i32;
+  c: i32;
+  hw: i32;
+  p0: i32;
+  p1: i32;
+  zp: i32;
+}

@@ -96,6 +96,10 @@ export const KERNELS = {
     struct: 'F32VreluParams', fn: 'f32_vrelu', batchField: 'count', ranges: [],
     buffers: (p: ParamsOf<'F32VreluParams'>) => ({ reads: [['input', 4 * p.count]], writes: [['output', 4 * p.count]], scratch: 0, inPlace: true }),
   },
+  'f32-qs8-to-nhwc': {
+    struct: 'F32Qs8ToNhwcParams', fn: 'f32_qs8_to_nhwc', batchField: 'n', ranges: [['zp', ...I8]],
+    buffers: (p: ParamsOf<'F32Qs8ToNhwcParams'>) => ({ reads: [['input', 4 * p.n * p.c * p.hw], ['scale', 8]], writes: [['output', p.n * p.hw * p.c], ['status', 8]], scratch: 0 }),
+  },
   'qs8-qc8w-conv2d': {
     struct: 'Qs8Qc8wConv2dParams', fn: 'qs8_qc8w_conv2d_minmax', batchField: 'n', ranges: [...clampRanges('zx', 'zy', 'qmin', 'qmax'), ...WEIGHT_FORM],
     buffers: (p: ParamsOf<'Qs8Qc8wConv2dParams'>) => ({

@@ -35,37 +35,6 @@ export const TABLE_HEAD = 6;
 
 type Fn = (params: number) => void;
 
-/** The host kernel's name in a job's function list (every other entry is a wasm export). */
-export const QUANTIZE_FN = '#quantize';
-/** Its params (i32 words, then the scale as f64 at byte 32): the layout ParallelQExecutor writes. */
-export const QUANTIZE_PARAMS = { SRC: 0, DST: 1, N: 2, C: 3, HW: 4, P0: 5, P1: 6, ZP: 7, SCALE_BYTE: 32 } as const;
-
-/**
- * The host quantize of the input as a job's call (one per thread): float NCHW images at SRC (n
- * of c x hw) to NHWC int8 at DST, pixels [P0, P1) of each image, with the arithmetic of
- * quantizeInput (src/runtime/edges.ts): roundHalfEven and clampInt of src/core/rounding.ts written
- * out, as this function's text runs in workers (no imports); test/runtime/parallel-executor.test.ts
- * checks the bytes against quantizeInput, ties included.
- */
-export function quantizePixels(buf: ArrayBufferLike, ptr: number): void {
-  const w = new Int32Array(buf, ptr, 8), scale = new Float64Array(buf, ptr + 32, 1)[0]!;
-  const n = w[2]!, c = w[3]!, hw = w[4]!, p0 = w[5]!, p1 = w[6]!, zp = w[7]!;
-  const x = new Float32Array(buf, w[0]!, n * c * hw), out = new Int8Array(buf, w[1]!, n * c * hw);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++) {
-      const src = (b * c + ch) * hw;
-      for (let p = p0, o = (b * hw + p0) * c + ch; p < p1; p++, o += c) {
-        const v = x[src + p]!;
-        if (!Number.isFinite(v)) throw new Error(`input contains ${v}`);
-        const y = Math.fround(v / scale);
-        let r = Math.round(y); // roundHalfEven: ties toward +infinity, then to even
-        if (r - y === 0.5 && r % 2 !== 0) r -= 1;
-        r += zp;
-        out[o] = r < -128 ? -128 : r > 127 ? 127 : r;
-      }
-    }
-}
-
 /**
  * A thread's barrier spin budget in microseconds before Atomics.wait, adapted per wait: halved
  * down to `min` when the wait outlasted it (the other threads are descheduled: an oversubscribed
@@ -200,8 +169,7 @@ export function workerMain(init: WorkerInit, post: (m: unknown) => void, onExit:
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     (instance.exports.set_static_delta as Fn)(init.staticDelta);
-    const host: Fn = (p) => quantizePixels(memory.buffer, p);
-    fns = init.fnNames.map((n) => (n === '#quantize' ? host : (instance.exports[n] as Fn))); // '#quantize': QUANTIZE_FN
+    fns = init.fnNames.map((n) => instance.exports[n] as Fn);
   } catch (e) {
     post({ error: String((e as Error)?.message ?? e) });
     return;
@@ -250,5 +218,5 @@ export function workerSource(node: boolean): string {
     ? `const { parentPort, workerData } = require('node:worker_threads');
 ${main}(workerData, (m) => parentPort.postMessage(m), (h) => process.on('exit', h), () => process.exit(3));`
     : `self.onmessage = (e) => { self.onmessage = null; ${main}(e.data, (m) => self.postMessage(m), () => {}, () => { throw new Error('worker exit (test fault)'); }); };`;
-  return `'use strict';\n${quantizePixels.toString()}\n${spinUntil.toString()}\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
+  return `'use strict';\n${spinUntil.toString()}\n${waitChange.toString()}\n${runJob.toString()}\n${workerMain.toString()}\n${start}\n`;
 }

@@ -12,7 +12,7 @@ import { ABI_STRUCTS, MAX_PARAMS_BYTES } from '../engine/abi.js';
 import { alignUp } from '../engine/heap.js';
 import { KERNELS, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
 import type { QGraph } from '../ir/qgraph.js';
-import { QUANTIZE_FN, QUANTIZE_PARAMS as QP, TABLE_HEAD, quantizePixels } from './compute-worker.js';
+import { TABLE_HEAD } from './compute-worker.js';
 import { planPhases, type Call, type Job, type JobStep } from './parallel-job.js';
 import { QExecutor, type QExecutorOptions } from './q-executor.js';
 import { ranges, unpackParts } from './split-specs.js';
@@ -70,6 +70,8 @@ export class ParallelQExecutor extends QExecutor {
   private resident = -1;
   /** float input staging (threads > 1): run() quantizes it share-wise as the job's first phase */
   private readonly staging: number = 0;
+  /** the input's scale (f64) and the quantize's status words (f32-qs8-to-nhwc) */
+  private readonly inputConsts = { scale: 0, status: 0 };
   private readonly inPer: number;
   /** images quantize() left in `staging` for the next execute() (0: none); only inside run() / runQuantized() */
   private pendingQ = 0;
@@ -90,7 +92,11 @@ export class ParallelQExecutor extends QExecutor {
     }
     if (T > 1) for (let i = 0; i < 2; i++) this.unpackBuffers.push(e.alloc(this.plan.scratchBytes - this.plan.unpackOffset));
     this.inPer = q.input.shape.reduce((p, d) => p * d, 1);
-    if (T > 1) this.staging = e.alloc(4 * maxBatch * this.inPer);
+    if (T > 1) {
+      this.staging = e.alloc(4 * maxBatch * this.inPer);
+      const consts = e.alloc(16);
+      this.inputConsts = { scale: consts, status: consts + 8 };
+    }
     // calls per unit and step at most: a row split over several images gives a partial image, whole images, a partial image
     const U = T * G, perUnit = maxBatch > 1 ? 3 : 1, maxPhases = 2 * this.calls.length + 1;
     this.maxCalls = 2 * this.calls.length * (U * perUnit + 1) + U;
@@ -100,6 +106,7 @@ export class ParallelQExecutor extends QExecutor {
     this.cursors = alignUp(e.alloc(4 * (2 * T * this.cursorStride + 16)), 64) >> 2;
     const u8 = new Uint8Array(shared.memory.buffer); // after the last alloc: memory no longer grows
     for (const d of this.staticDeltas) u8.copyWithin(d, 0, shared.heapBase);
+    if (T > 1) new Float64Array(shared.memory.buffer, this.inputConsts.scale, 1)[0] = q.input.q.scale;
     this.macsPerImage = this.plan.steps.reduce((s, st) => s + (st.node.op === 'conv' ? st.node.weights.length * st.node.geometry.oh * st.node.geometry.ow : st.node.op === 'gemm' ? st.node.weights.length : 0), 0);
   }
 
@@ -109,9 +116,9 @@ export class ParallelQExecutor extends QExecutor {
     const ex = new ParallelQExecutor(q, shared, maxBatch, opts);
     if (ex.threads > 1) {
       const t0 = performance.now();
-      const mainFns = [...KERNEL_NAMES.map((k) => shared.engine.kernelFn(k)), (p: number) => quantizePixels(shared.memory.buffer, p)];
+      const mainFns = KERNEL_NAMES.map((k) => shared.engine.kernelFn(k));
       ex.pool = await ThreadPool.create({
-        module: shared.module, memory: shared.memory, threads: ex.threads, fnNames: [...KERNEL_NAMES.map((k) => KERNELS[k].fn), QUANTIZE_FN], mainFns, staticDeltas: ex.staticDeltas, spin: opts.spin, idleSpin: opts.idleSpin,
+        module: shared.module, memory: shared.memory, threads: ex.threads, fnNames: KERNEL_NAMES.map((k) => KERNELS[k].fn), mainFns, staticDeltas: ex.staticDeltas, spin: opts.spin, idleSpin: opts.idleSpin,
       });
       ex.startupSeconds = (performance.now() - t0) / 1000;
     }
@@ -170,8 +177,8 @@ export class ParallelQExecutor extends QExecutor {
 
   /**
    * Within run() / runQuantized() on more than one thread: stages the float input in wasm memory,
-   * and the execute() that follows quantizes it share-wise on every thread (its first phase, with
-   * quantizeInput's arithmetic: compute-worker.ts). Called on its own: quantizes at once, here.
+   * and the execute() that follows quantizes it share-wise on every thread (its first phase: the
+   * kernel f32-qs8-to-nhwc, quantizeInput's arithmetic). Called on its own: quantizes at once, here.
    */
   override quantize(x: Float32Array, n: number): void {
     this.checkBatch(n);
@@ -200,6 +207,11 @@ export class ParallelQExecutor extends QExecutor {
     if (this.mem32 === null || this.mem32.byteLength !== buffer.byteLength) this.mem32 = new Int32Array(buffer);
     const m = this.mem32, c = this.cursors, len = job.participants * this.cursorStride;
     this.pool.run(this.table, job.participants, m, () => m.copyWithin(c, c + len, c + 2 * len));
+    const st = this.inputConsts.status >> 2;
+    if (pending !== 0 && m[st] !== 0) {
+      m[st] = 0;
+      throw new Error(`input contains ${new Float32Array(buffer, 4 * st + 4, 1)[0]}`);
+    }
   }
 
   private job(n: number, k: number, quantize: boolean): Job {
@@ -241,22 +253,17 @@ export class ParallelQExecutor extends QExecutor {
     }
     const phases = planPhases(steps, U, quantize ? this.quantizeParts(n, U) : null);
     const e = this.shared.engine;
-    for (const ph of phases) for (const cs of ph) for (const x of cs) if (x.kernel !== QUANTIZE_FN) e.check(x.kernel, x.params as KernelParams<KernelName>);
+    for (const ph of phases) for (const cs of ph) for (const x of cs) e.check(x.kernel, x.params as KernelParams<KernelName>);
     return { participants: k, units: U, phases };
   }
 
-  /** The host quantize of n staged images in `units` parts: by pixels of each image below that many images, else by images. */
+  /** The quantize of n staged images (f32-qs8-to-nhwc) in `units` parts: by pixels of each image below that many images, else by images. */
   private quantizeParts(n: number, units: number): Call[][] {
-    const shape = this.q.input.shape, c = shape.length === 3 ? shape[0]! : 1, hw = this.inPer / c, dst = this.arena + this.plan.input;
+    const shape = this.q.input.shape, c = shape.length === 3 ? shape[0]! : 1, hw = this.inPer / c, output = this.arena + this.plan.input;
+    const { scale, status } = this.inputConsts, zp = this.q.input.q.zeroPoint;
     const part = (i0: number, m: number, p0: number, p1: number): Call[] =>
-      m > 0 && p1 > p0 ? [{ kernel: QUANTIZE_FN, params: { src: this.staging + 4 * i0 * this.inPer, dst: dst + i0 * this.inPer, n: m, c, hw, p0, p1 } }] : [];
+      m > 0 && p1 > p0 ? [{ kernel: 'f32-qs8-to-nhwc', params: { input: this.staging + 4 * i0 * this.inPer, output: output + i0 * this.inPer, scale, status, n: m, c, hw, p0, p1, zp } }] : [];
     return n < units ? ranges(hw, units).map(([p0, p1]) => part(0, n, p0, p1)) : ranges(n, units).map(([i0, i1]) => part(i0, i1 - i0, 0, hw));
-  }
-
-  private writeQuantizeParams(p: P, ptr: number): void {
-    const buf = this.shared.memory.buffer, w = new Int32Array(buf, ptr, 8);
-    [w[QP.SRC], w[QP.DST], w[QP.N], w[QP.C], w[QP.HW], w[QP.P0], w[QP.P1], w[QP.ZP]] = [p.src!, p.dst!, p.n!, p.c!, p.hw!, p.p0!, p.p1!, this.q.input.q.zeroPoint];
-    new Float64Array(buf, ptr + QP.SCALE_BYTE, 1)[0] = this.q.input.q.scale;
   }
 
   /** The job's table (compute-worker.ts), its params structs and its cursors' start values. */
@@ -273,11 +280,6 @@ export class ParallelQExecutor extends QExecutor {
         for (const x of cs) {
           if (slot >= this.maxCalls) throw new Error(`parallel executor: more than ${this.maxCalls} calls planned`);
           const ptr = this.paramsArea + slot++ * PARAMS_STRIDE;
-          if (x.kernel === QUANTIZE_FN) {
-            this.writeQuantizeParams(x.params, ptr);
-            calls.push(KERNEL_NAMES.length, ptr, -1, -1);
-            continue;
-          }
           e.writeParamsAt(x.kernel, x.params as KernelParams<KernelName>, ptr);
           const f: Record<string, number> = ABI_STRUCTS[KERNELS[x.kernel].struct].fields;
           const field = (name: string, patch: boolean) => (patch && f[name] !== undefined ? (ptr + f[name]!) >> 2 : -1);

@@ -8,12 +8,11 @@
 // Steps whose kernel has no split entry are one unit's calls, alone in their phase.
 
 import { KERNELS, type Buffers, type KernelName } from '../engine/kernel-specs.js';
-import { QUANTIZE_FN } from './compute-worker.js';
 import { splitCall, type Parts } from './split-specs.js';
 
 type P = Record<string, number>;
-/** A kernel call, or (QUANTIZE_FN) a share of the host quantize of the input; `own`: its `unpacked` region is the running thread's (patched at run time like `scratch`) */
-export interface Call { kernel: KernelName | typeof QUANTIZE_FN; params: P; own?: boolean }
+/** A kernel call; `own`: its `unpacked` region is the running thread's (patched at run time like `scratch`) */
+export interface Call { kernel: KernelName; params: P; own?: boolean }
 /** phases[phase][unit]: that unit's calls */
 export interface Job { participants: number; units: number; phases: Call[][][] }
 /** A step as planned: its call, or (parts) the share-wise unpack of its weights, one part per unit. */
@@ -22,7 +21,6 @@ type Span = [number, number];
 interface Touch { r: Span[]; w: Span[] }
 
 function spans(c: Call): Touch {
-  if (c.kernel === QUANTIZE_FN) throw new Error('spans: the host quantize is a phase of its own');
   const b = (KERNELS[c.kernel].buffers as (p: P) => Buffers)(c.params);
   const s = (fields: [string, number][]): Span[] => fields.filter(([, n]) => n > 0).map(([f, n]) => [c.params[f]!, c.params[f]! + n]);
   // scratch and an own unpack region are the running thread's (each thread has its own): no unit shares them with a unit on another thread
