@@ -50,13 +50,22 @@ function convRows(p: P, img: number, r0: number, r1: number, potw: boolean): P |
   return q;
 }
 
-/** Splits an NHWC conv by output rows over all images (whole images where a range covers them). */
+/**
+ * Splits an NHWC conv by output rows over all images (whole images where a range covers them).
+ * The shift-add kernel reduces panels of POTW_PANEL_PIXELS output pixels, and a part panel costs
+ * a whole one (an 8 x 8 map cut into 1-row parts took 4x the whole call): its parts are cut at
+ * blocks of rows that fill a panel, so a small map is cut into fewer parts than units.
+ */
 const byRows = (potw: boolean): Splitter => (p, threads) => {
-  const oh = p.oh!, n = p.n!;
-  if (n * oh < 2) return whole(p, threads);
+  const oh = p.oh!, n = p.n!, rows = n * oh;
+  if (rows < 2) return whole(p, threads);
+  const quantum = potw ? Math.max(1, Math.ceil(ABI_CONSTANTS.POTW_PANEL_PIXELS / p.ow!)) : 1;
+  const blocks = Math.ceil(rows / quantum);
+  if (blocks < 2) return whole(p, threads);
   const perImage: [string, number][] = [['input', p.h! * p.w! * p.c!], ['output', oh * p.ow! * p.m!]];
   const parts: Parts = [];
-  for (const [u0, u1] of ranges(n * oh, threads)) {
+  for (const [b0, b1] of ranges(blocks, threads)) {
+    const u0 = Math.min(rows, b0 * quantum), u1 = Math.min(rows, b1 * quantum);
     const calls: P[] = [];
     for (let u = u0; u < u1; ) {
       const img = Math.floor(u / oh), r0 = u - img * oh;

@@ -52,6 +52,8 @@ const SHAPES: (ConvCase & { pot?: boolean })[][] = [
   [{ c: 3, h: 9, w: 7, m: 6 }, { c: 6, h: 9, w: 7, m: 6, pot: true }, { c: 6, h: 9, w: 7, m: 6 }],
   [{ c: 5, h: 7, w: 5, m: 20, stride: [2, 2], pads: [1, 0, 0, 1] }, { c: 20, h: 3, w: 2, m: 20, pot: true }, { c: 20, h: 3, w: 2, m: 20, pot: true }],
   [{ c: 4, h: 11, w: 3, m: 8, kh: 5, kw: 3, pads: [2, 1, 2, 1], dilation: [2, 1] }, { c: 8, h: 7, w: 3, m: 8, kh: 7, kw: 1, pads: [0, 0, 0, 0], pot: true }],
+  // shift-add parts are cut at 4-row blocks of 8 pixels (a 32-pixel panel): 13 rows leave a 1-row tail
+  [{ c: 3, h: 13, w: 8, m: 8 }, { c: 8, h: 13, w: 8, m: 8, pot: true }],
 ];
 
 function input(g: QGraph, n: number, seed: number): Int8Array {
@@ -172,6 +174,16 @@ describe('the job plan', () => {
       expect(ex.barriers(1)).toBe(0);
     }
   }, 30_000);
+
+  it('shift-add conv parts hold whole 32-pixel panels where the map has them (a part panel costs a whole one)', () => {
+    const p = { input: 1024, output: 4096, scratch: 8192, packed: 0, n: 1, c: 8, h: 8, w: 8, m: 8, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, group: 1, oh: 8, ow: 8 };
+    // 8 x 8 pixels: 2 panels, so 2 of 8 units get 4 rows each; int8 cuts by rows
+    expect(splitCall('qs8-potw-conv2d', p, 8).parts.map((cs) => cs.map((q) => q.oh))).toEqual([[], [], [], [4], [], [], [], [4]]);
+    expect(splitCall('qs8-qc8w-conv2d', p, 8).parts.map((cs) => cs.map((q) => q.oh))).toEqual([[1], [1], [1], [1], [1], [1], [1], [1]]);
+    // 3 images of 5 rows at 16 pixels a row: 2-row blocks, 3 + 3 + 2 of them (rows 0-3, 4-9, 10-14); a part across an image boundary is two calls
+    const three = splitCall('qs8-potw-conv2d', { ...p, n: 3, h: 5, oh: 5, w: 16, ow: 16 }, 3).parts;
+    expect(three.map((cs) => cs.map((q) => [q.n, q.oh]))).toEqual([[[1, 4]], [[1, 1], [1, 5]], [[1, 5]]]);
+  });
 
   it('a kernel without a split entry runs whole on thread 0', () => {
     const { parts, split } = splitCall('f32-conv2d', { n: 4 }, 3);
