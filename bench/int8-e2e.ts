@@ -13,30 +13,21 @@
 //
 //   npm run build && node dist/bench/int8-e2e.js [--shared ../shared] [--rounds 7] [--images 128]
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { cifar10FromBytes } from '../src/data/cifar10.js';
-import { argmaxRow, floatClassifier } from '../src/eval/evaluate.js';
+import { floatClassifier } from '../src/eval/evaluate.js';
 import { exportQdq } from '../src/format/export-qdq.js';
-import type { QGraph, QNode } from '../src/ir/qgraph.js';
-import { plan } from '../src/plan/planner.js';
-import { calibrate } from '../src/quant/calibrate.js';
-import { quantizeInt8 } from '../src/quant/quantize-int8.js';
-import { quantizeInput } from '../src/runtime/edges.js';
-import { FloatModel } from '../src/runtime/float-model.js';
+import type { QGraph } from '../src/ir/qgraph.js';
 import type { Engine } from '../src/engine/engine.js';
 import { QExecutor } from '../src/runtime/q-executor.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
+import { flag } from './args.js';
+import { createAll, interleaved, ortRun, PER, profileSteps, quantizedModel, testImages, type Contender, type Run } from './e2e-harness.js';
 import { machineStamp } from './machine.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
 const sharedArg = flag('--shared', '../shared');
 const shared = resolve(sharedArg);
 const ROUNDS = Number(flag('--rounds', '7'));
@@ -46,35 +37,20 @@ const CALIB = 1000;
 /** shared/docs/method.md, "Microbenchmarks on the project's 2-core machine": i32x4.dot_i16x8_s, register-blocked, data in L1. */
 const PEAK_GMACS = 32;
 if (!(ROUNDS >= 1) || !(IMAGES >= 32) || IMAGES % 32 !== 0) throw new Error('--rounds must be >= 1 and --images a multiple of 32');
-const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const loadStart = loadavg();
 
 // --- model, quantization, data -----------------------------------------------------------------
-const modelBytes = new Uint8Array(readFileSync(resolve(shared, 'models/resnet20-cifar10.onnx')));
-const model = FloatModel.fromBytes(modelBytes);
-const simd = await loadEngine({ simd: true });
-const calibBytes = readFileSync(resolve(shared, 'data/cifar10/calib.bin')).subarray(0, 3073 * CALIB);
-const ranges = await calibrate(model, cifar10FromBytes(calibBytes, norm), { method: 'minmax', engine: simd });
-const q = quantizeInt8(model.graphFor(1), ranges);
+const { bytes: modelBytes, model, engine: simd, q8: q } = await quantizedModel(shared, 'resnet20-cifar10.onnx', CALIB);
 const qdqU8 = exportQdq(model.graphFor(1), q, { activations: 'uint8' });
 const qdqS8 = exportQdq(model.graphFor(1), q, { activations: 'int8' });
-let images!: Float32Array, labels!: Uint8Array;
-for await (const b of cifar10FromBytes(readFileSync(resolve(shared, 'data/cifar10/test.bin')).subarray(0, 3073 * IMAGES), norm).batches(IMAGES))
-  ({ images, labels } = b);
-const PER = 3 * 32 * 32;
+const data = await testImages(shared, IMAGES);
+const { images } = data;
 
 // --- contenders ----------------------------------------------------------------------------------
-type Run = (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
-interface Contender { key: string; label: string; create(): Promise<Run> }
-
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.wasm.simd = true;
 const nodeOpts: ortNode.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' };
 
-function ortRun(ort: typeof ortNode | typeof ortWeb, session: ortNode.InferenceSession): Run {
-  const Tensor = ort.Tensor as typeof ortNode.Tensor;
-  return async (x, n) => (await session.run({ input: new Tensor('float32', x, [n, 3, 32, 32]) })).logits!.data as Float32Array;
-}
 const webSession = async (bytes: Uint8Array) => ortRun(ortWeb, await (ortWeb.InferenceSession as typeof ortNode.InferenceSession).create(bytes, { executionProviders: ['wasm'] }));
 const nodeSession = async (bytes: Uint8Array) => ortRun(ortNode, await ortNode.InferenceSession.create(bytes, nodeOpts));
 /** QExecutors planned per batch size, on a fresh engine instance. */
@@ -100,56 +76,14 @@ const CONTENDERS: Contender[] = [
 // session), so a contender's cold figure is its own model's session or executor only.
 await (await (ortWeb.InferenceSession as typeof ortNode.InferenceSession).create(modelBytes, { executionProviders: ['wasm'] })).release();
 await (await ortNode.InferenceSession.create(modelBytes, nodeOpts)).release();
-const runs = new Map<string, Run>();
-const cold = new Map<string, { createMs: number; firstRunMs: number }>();
-for (const c of CONTENDERS) {
-  const t0 = performance.now();
-  const run = await c.create();
-  const t1 = performance.now();
-  await run(images.subarray(0, PER), 1);
-  cold.set(c.key, { createMs: t1 - t0, firstRunMs: performance.now() - t1 });
-  runs.set(c.key, run);
-}
+const { runs, cold } = await createAll(CONTENDERS, images.subarray(0, PER));
 
 // --- warm: interleaved rounds ------------------------------------------------------------------
-/** ms per image of one pass over the bench images in calls of `batch`; also top-1 on them. */
-async function pass(run: Run, batch: number): Promise<{ msPerImage: number; correct: number }> {
-  let correct = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < IMAGES; i += batch) {
-    const logits = await run(images.subarray(i * PER, (i + batch) * PER), batch);
-    for (let r = 0; r < batch; r++) if (argmaxRow(logits, r, 10) === labels[i + r]) correct++;
-  }
-  return { msPerImage: (performance.now() - t0) / IMAGES, correct };
-}
-
-const samples = new Map<string, number[]>(); // `${batch}/${key}` -> ms per image per round
-const correctOf = new Map<string, number>();
-for (const batch of BATCHES) for (const c of CONTENDERS) await pass(runs.get(c.key)!, batch); // warm-up: every code path tiered up
-for (let r = 0; r < ROUNDS; r++) {
-  for (const batch of BATCHES) {
-    for (let k = 0; k < CONTENDERS.length; k++) {
-      const c = CONTENDERS[(k + r) % CONTENDERS.length]!;
-      const p = await pass(runs.get(c.key)!, batch);
-      const id = `${batch}/${c.key}`;
-      (samples.get(id) ?? samples.set(id, []).get(id)!).push(p.msPerImage);
-      correctOf.set(id, p.correct);
-    }
-  }
-  process.stdout.write(`round ${r + 1}/${ROUNDS}\n`);
-}
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+const warm = await interleaved(CONTENDERS, runs, BATCHES, ROUNDS, data);
 
 interface Row { key: string; label: string; msPerImage: number; minMs: number; maxMs: number; imagesPerSecond: number; top1: number }
-const table = new Map<number, Row[]>();
-for (const batch of BATCHES)
-  table.set(batch, CONTENDERS.map((c) => {
-    const s = samples.get(`${batch}/${c.key}`)!;
-    const ms = median(s);
-    return { key: c.key, label: c.label, msPerImage: ms, minMs: Math.min(...s), maxMs: Math.max(...s), imagesPerSecond: 1000 / ms,
-      top1: (100 * correctOf.get(`${batch}/${c.key}`)!) / IMAGES };
-  }));
-const ms = (batch: number, key: string) => table.get(batch)!.find((r) => r.key === key)!.msPerImage;
+const table = new Map<number, Row[]>(BATCHES.map((b) => [b, CONTENDERS.map((c) => warm.row(b, c))]));
+const ms = warm.ms;
 const ratios = Object.fromEntries(BATCHES.map((b) => [b, {
   doubleqInt8VsOrtWebQdq: ms(b, 'ort-web-qdq') / ms(b, 'doubleq-int8-simd'),
   doubleqInt8VsOrtWebFloat: ms(b, 'ort-web-float') / ms(b, 'doubleq-int8-simd'),
@@ -159,36 +93,15 @@ const ratios = Object.fromEntries(BATCHES.map((b) => [b, {
 }]));
 
 // --- conv layers alone: the executor's steps timed one by one ------------------------------------
-/** Runs QExecutor's plan step by step on `e`, timing each op kind; returns median ms per image. */
-function profileSteps(e: Engine, g: QGraph, n: number, reps: number) {
-  const ex = new QExecutor(g, e, n);
-  const x = images.subarray(0, n * PER);
-  const kinds = new Map<string, number[]>();
-  const total: number[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    const t: Record<string, number> = {};
-    const t0 = performance.now();
-    ex.quantize(x, n);
-    let last = performance.now();
-    t.quantize = last - t0;
-    ex.execute(n, (s, call) => {
-      call();
-      const now = performance.now();
-      t[s.node.op] = (t[s.node.op] ?? 0) + now - last;
-      last = now;
-    });
-    total.push(last - t0);
-    for (const [k, v] of Object.entries(t)) (kinds.get(k) ?? kinds.set(k, []).get(k)!).push(v);
-  }
-  return { totalMsPerImage: median(total) / n, msPerImage: Object.fromEntries([...kinds].map(([k, v]) => [k, median(v) / n])) };
-}
+/** QExecutor's plan step by step on `e`, time per op kind. */
+const profileOps = (e: Engine, g: QGraph, n: number, reps: number) => profileSteps(new QExecutor(g, e, n), images.subarray(0, n * PER), n, reps, (s) => s.node.op);
 let convMacs = 0;
 for (const node of q.nodes) if (node.op === 'conv') {
   const g = node.geometry;
   convMacs += g.oh * g.ow * g.m * g.kh * g.kw * (g.c / g.group);
 }
 const profiles = BATCHES.map((n) => {
-  const pr = profileSteps(simd, q, n, n === 1 ? 400 : 40);
+  const pr = profileOps(simd, q, n, n === 1 ? 400 : 40);
   const convMs = pr.msPerImage.conv!;
   const gmacs = convMacs / convMs / 1e6;
   return { batch: n, ...pr, convMacsPerImage: convMacs, convGmacs: gmacs, fractionOfPeak: gmacs / PEAK_GMACS, convShareOfTotal: convMs / pr.totalMsPerImage };

@@ -11,23 +11,18 @@
 //
 //   npm run build && node dist/bench/int8-threads.js [--shared ../shared] [--rounds 7] [--images 128]
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { cifar10FromBytes } from '../src/data/cifar10.js';
-import { argmaxRow } from '../src/eval/evaluate.js';
 import { exportQdq } from '../src/format/export-qdq.js';
 import type { QGraph } from '../src/ir/qgraph.js';
-import { calibrate } from '../src/quant/calibrate.js';
-import { quantizeInt8 } from '../src/quant/quantize-int8.js';
 import { quantizePot, resolveLayers } from '../src/quant/quantize-pot.js';
-import { FloatModel } from '../src/runtime/float-model.js';
 import { ParallelQExecutor } from '../src/runtime/parallel-executor.js';
 import { QExecutor } from '../src/runtime/q-executor.js';
-import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { flag } from './args.js';
+import { createAll, interleaved, ortRun, PER, quantizedModel, testImages, type Contender as Base, type Run } from './e2e-harness.js';
 import { machineStamp } from './machine.js';
 
 const sharedArg = flag('--shared', '../shared');
@@ -37,30 +32,20 @@ const IMAGES = Number(flag('--images', '128'));
 const BATCHES = [1, 32] as const;
 const CALIB = 1000;
 if (!(ROUNDS >= 1) || !(IMAGES >= 32) || IMAGES % 32 !== 0) throw new Error('--rounds must be >= 1 and --images a multiple of 32');
-const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const loadStart = loadavg();
 
-const model = FloatModel.fromBytes(new Uint8Array(readFileSync(resolve(shared, 'models/resnet20-cifar10.onnx'))));
-const engine = await loadEngine({ simd: true });
-const ranges = await calibrate(model, cifar10FromBytes(readFileSync(resolve(shared, 'data/cifar10/calib.bin')).subarray(0, 3073 * CALIB), norm), { method: 'minmax', engine });
-const q8 = quantizeInt8(model.graphFor(1), ranges);
+const { model, engine, q8 } = await quantizedModel(shared, 'resnet20-cifar10.onnx', CALIB);
 const qPot = quantizePot(q8, resolveLayers(q8, 'all'), { rule: 'log' });
-let images!: Float32Array, labels!: Uint8Array;
-for await (const b of cifar10FromBytes(readFileSync(resolve(shared, 'data/cifar10/test.bin')).subarray(0, 3073 * IMAGES), norm).batches(IMAGES)) ({ images, labels } = b);
-const PER = 3 * 32 * 32;
+const data = await testImages(shared, IMAGES);
+const { images } = data;
 
-type Run = (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
-interface Contender { key: string; label: string; model: 'int8' | 'pot'; threads: number; create(): Promise<Run> }
+interface Contender extends Base { model: 'int8' | 'pot'; threads: number }
 const startup = new Map<string, number>();
 /** doubleq's multi-thread executors by contender and batch: barriers per run, barrier waits that slept */
 const pools = new Map<string, ParallelQExecutor>();
 
 ortWeb.env.wasm.numThreads = 2;
 ortWeb.env.wasm.simd = true;
-function ortRun(ort: typeof ortNode | typeof ortWeb, session: ortNode.InferenceSession): Run {
-  const Tensor = ort.Tensor as typeof ortNode.Tensor;
-  return async (x, n) => (await session.run({ input: new Tensor('float32', x, [n, 3, 32, 32]) })).logits!.data as Float32Array;
-}
 const qdq = { int8: exportQdq(model.graphFor(1), q8), pot: exportQdq(model.graphFor(1), qPot) };
 const web = async (m: 'int8' | 'pot', threads: number) =>
   ortRun(ortWeb, await (ortWeb.InferenceSession as typeof ortNode.InferenceSession).create(qdq[m], { executionProviders: ['wasm'], intraOpNumThreads: threads }));
@@ -98,13 +83,8 @@ for (const threads of [1, 2]) {
 }
 
 // cold: create (doubleq: plan, pack, start workers; onnxruntime-web: its first session also starts its pthreads)
-const runs = new Map<string, Run>();
-const cold = new Map<string, number>();
-for (const c of CONTENDERS) {
-  const t0 = performance.now();
-  runs.set(c.key, await c.create());
-  cold.set(c.key, performance.now() - t0);
-}
+const created = await createAll(CONTENDERS, null);
+const runs = created.runs, cold = new Map([...created.cold].map(([k, v]) => [k, v.createMs]));
 
 // bit-exactness on the bench images: 2 threads == 1 thread, every doubleq form and batch
 for (const form of ['int8', 'pot-codes', 'pot-shift'])
@@ -113,34 +93,15 @@ for (const form of ['int8', 'pot-codes', 'pot-shift'])
     if (Buffer.compare(Buffer.from(one.buffer, one.byteOffset, one.byteLength), Buffer.from(two.buffer, two.byteOffset, two.byteLength)) !== 0) throw new Error(`doubleq ${form} batch ${b}: 2 threads differ from 1`);
   }
 
-async function pass(run: Run, batch: number): Promise<{ ms: number; correct: number }> {
-  let correct = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < IMAGES; i += batch) {
-    const logits = await run(images.subarray(i * PER, (i + batch) * PER), batch);
-    for (let r = 0; r < batch; r++) if (argmaxRow(logits, r, 10) === labels[i + r]) correct++;
-  }
-  return { ms: (performance.now() - t0) / IMAGES, correct };
-}
 /** A pause between contenders: onnxruntime-node's intra-op threads spin for a while after a run
  *  and would otherwise take a core from whichever contender comes next. */
 const settle = () => new Promise((r) => setTimeout(r, 50));
-const samples = new Map<string, number[]>(), correctOf = new Map<string, number>();
-for (const b of BATCHES) for (const c of CONTENDERS) await pass(runs.get(c.key)!, b); // warm-up
-for (let r = 0; r < ROUNDS; r++) {
-  for (const b of BATCHES)
-    for (let k = 0; k < CONTENDERS.length; k++) {
-      const c = CONTENDERS[(k + r) % CONTENDERS.length]!;
-      await settle();
-      const p = await pass(runs.get(c.key)!, b);
-      (samples.get(`${b}/${c.key}`) ?? samples.set(`${b}/${c.key}`, []).get(`${b}/${c.key}`)!).push(p.ms);
-      correctOf.set(`${b}/${c.key}`, p.correct);
-    }
-  process.stdout.write(`round ${r + 1}/${ROUNDS}\n`);
-}
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-const ms = (b: number, key: string) => median(samples.get(`${b}/${key}`)!);
-const rows = BATCHES.map((b) => ({ batch: b, rows: CONTENDERS.map((c) => ({ key: c.key, label: c.label, threads: c.threads, msPerImage: ms(b, c.key), minMs: Math.min(...samples.get(`${b}/${c.key}`)!), maxMs: Math.max(...samples.get(`${b}/${c.key}`)!), top1: (100 * correctOf.get(`${b}/${c.key}`)!) / IMAGES })) }));
+const warm = await interleaved(CONTENDERS, runs, BATCHES, ROUNDS, data, settle);
+const ms = warm.ms;
+const rows = BATCHES.map((b) => ({ batch: b, rows: CONTENDERS.map((c) => {
+  const { key, label, msPerImage, minMs, maxMs, top1 } = warm.row(b, c);
+  return { key, label, threads: c.threads, msPerImage, minMs, maxMs, top1 };
+}) }));
 const ratio = (b: number, a: string, c: string) => ms(b, c) / ms(b, a);
 const summary = BATCHES.map((b) => ({
   batch: b,

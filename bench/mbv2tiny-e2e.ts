@@ -11,22 +11,20 @@
 //
 //   npm run build && npm run bench:mbv2tiny [-- --shared ../shared --rounds 7 --images 128]
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import type * as ortNode from 'onnxruntime-node';
-import { cifar10FromBytes } from '../src/data/cifar10.js';
-import { argmaxRow, floatClassifier } from '../src/eval/evaluate.js';
+import { floatClassifier } from '../src/eval/evaluate.js';
 import { exportQdq } from '../src/format/export-qdq.js';
 import type { QGraph } from '../src/ir/qgraph.js';
-import { calibrate } from '../src/quant/calibrate.js';
-import { quantizeInt8 } from '../src/quant/quantize-int8.js';
+import type { Step } from '../src/plan/planner.js';
 import { quantizePot, resolveLayers } from '../src/quant/quantize-pot.js';
-import { FloatModel } from '../src/runtime/float-model.js';
 import { QExecutor, type QExecutorOptions } from '../src/runtime/q-executor.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { flag } from './args.js';
+import { createAll, interleaved, ortRun, PER, profileSteps, quantizedModel, testImages, type Contender, type Run } from './e2e-harness.js';
 import { machineStamp } from './machine.js';
 
 const sharedArg = flag('--shared', '../shared');
@@ -36,35 +34,22 @@ const IMAGES = Number(flag('--images', '128')); // per contender, batch size and
 const BATCHES = [1, 32] as const;
 const CALIB = Number(flag('--calib', '1000'));
 if (!(ROUNDS >= 1) || !(IMAGES >= 32) || IMAGES % 32 !== 0) throw new Error('--rounds must be >= 1 and --images a multiple of 32');
-const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const loadStart = loadavg();
 
 // --- model, quantization, data -----------------------------------------------------------------
-const modelBytes = new Uint8Array(readFileSync(resolve(shared, 'models/mbv2tiny-cifar10.onnx')));
-const model = FloatModel.fromBytes(modelBytes);
-const simd = await loadEngine({ simd: true });
-const calibBytes = readFileSync(resolve(shared, 'data/cifar10/calib.bin')).subarray(0, 3073 * CALIB);
-const ranges = await calibrate(model, cifar10FromBytes(calibBytes, norm), { method: 'minmax', engine: simd });
-const q8 = quantizeInt8(model.graphFor(1), ranges);
+const { bytes: modelBytes, model, engine: simd, q8 } = await quantizedModel(shared, 'mbv2tiny-cifar10.onnx', CALIB);
 const qPot = quantizePot(q8, resolveLayers(q8, 'all'), { rule: 'log' });
 const qdqU8 = exportQdq(model.graphFor(1), q8, { activations: 'uint8' });
 const qdqS8 = exportQdq(model.graphFor(1), q8, { activations: 'int8' });
-let images!: Float32Array, labels!: Uint8Array;
-for await (const b of cifar10FromBytes(readFileSync(resolve(shared, 'data/cifar10/test.bin')).subarray(0, 3073 * IMAGES), norm).batches(IMAGES))
-  ({ images, labels } = b);
-const PER = 3 * 32 * 32;
+const data = await testImages(shared, IMAGES);
+const { images } = data;
 
 // --- contenders ----------------------------------------------------------------------------------
-type Run = (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
-interface Contender { key: string; label: string; create(): Promise<Run> }
 
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.wasm.simd = true;
-const webSession = async (bytes: Uint8Array): Promise<Run> => {
-  const session = await (ortWeb.InferenceSession as unknown as typeof ortNode.InferenceSession).create(bytes, { executionProviders: ['wasm'] });
-  const Tensor = ortWeb.Tensor as unknown as typeof ortNode.Tensor;
-  return async (x, n) => (await session.run({ input: new Tensor('float32', x, [n, 3, 32, 32]) })).logits!.data as Float32Array;
-};
+const webSession = async (bytes: Uint8Array): Promise<Run> =>
+  ortRun(ortWeb, await (ortWeb.InferenceSession as unknown as typeof ortNode.InferenceSession).create(bytes, { executionProviders: ['wasm'] }));
 /** QExecutors planned per batch size, on a fresh engine instance. */
 async function doubleq(q: QGraph, opts: QExecutorOptions = {}): Promise<Run> {
   const e = await loadEngine({ simd: true });
@@ -84,52 +69,13 @@ const CONTENDERS: Contender[] = [
 
 // onnxruntime-web instantiates its wasm module with the first session: done before any cold figure
 await (await (ortWeb.InferenceSession as unknown as typeof ortNode.InferenceSession).create(modelBytes, { executionProviders: ['wasm'] })).release();
-const runs = new Map<string, Run>();
-const cold = new Map<string, { createMs: number; firstRunMs: number }>();
-for (const c of CONTENDERS) {
-  const t0 = performance.now();
-  const run = await c.create();
-  const t1 = performance.now();
-  await run(images.subarray(0, PER), 1);
-  cold.set(c.key, { createMs: t1 - t0, firstRunMs: performance.now() - t1 });
-  runs.set(c.key, run);
-}
+const { runs, cold } = await createAll(CONTENDERS, images.subarray(0, PER));
 
 // --- warm: interleaved rounds ------------------------------------------------------------------
-async function pass(run: Run, batch: number): Promise<{ msPerImage: number; correct: number }> {
-  let correct = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < IMAGES; i += batch) {
-    const logits = await run(images.subarray(i * PER, (i + batch) * PER), batch);
-    for (let r = 0; r < batch; r++) if (argmaxRow(logits, r, 10) === labels[i + r]) correct++;
-  }
-  return { msPerImage: (performance.now() - t0) / IMAGES, correct };
-}
-const samples = new Map<string, number[]>();
-const correctOf = new Map<string, number>();
-for (const batch of BATCHES) for (const c of CONTENDERS) await pass(runs.get(c.key)!, batch); // warm-up
-for (let r = 0; r < ROUNDS; r++) {
-  for (const batch of BATCHES) {
-    for (let k = 0; k < CONTENDERS.length; k++) {
-      const c = CONTENDERS[(k + r) % CONTENDERS.length]!;
-      const p = await pass(runs.get(c.key)!, batch);
-      const id = `${batch}/${c.key}`;
-      (samples.get(id) ?? samples.set(id, []).get(id)!).push(p.msPerImage);
-      correctOf.set(id, p.correct);
-    }
-  }
-  process.stdout.write(`round ${r + 1}/${ROUNDS}\n`);
-}
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+const warm = await interleaved(CONTENDERS, runs, BATCHES, ROUNDS, data);
 interface Row { key: string; label: string; msPerImage: number; minMs: number; maxMs: number; imagesPerSecond: number; top1: number }
-const table = new Map<number, Row[]>();
-for (const batch of BATCHES)
-  table.set(batch, CONTENDERS.map((c) => {
-    const s = samples.get(`${batch}/${c.key}`)!;
-    const ms = median(s);
-    return { key: c.key, label: c.label, msPerImage: ms, minMs: Math.min(...s), maxMs: Math.max(...s), imagesPerSecond: 1000 / ms, top1: (100 * correctOf.get(`${batch}/${c.key}`)!) / IMAGES };
-  }));
-const ms = (batch: number, key: string) => table.get(batch)!.find((r) => r.key === key)!.msPerImage;
+const table = new Map<number, Row[]>(BATCHES.map((b) => [b, CONTENDERS.map((c) => warm.row(b, c))]));
+const ms = warm.ms;
 const ratios = Object.fromEntries(BATCHES.map((b) => [b, {
   doubleqInt8VsOrtWebQdq: ms(b, 'ort-web-qdq') / ms(b, 'doubleq-int8-simd'),
   doubleqInt8VsOrtWebQdqS8: ms(b, 'ort-web-qdq-s8') / ms(b, 'doubleq-int8-simd'),
@@ -138,36 +84,16 @@ const ratios = Object.fromEntries(BATCHES.map((b) => [b, {
 }]));
 
 // --- where the time goes: the plan step by step, per kernel (depthwise apart) --------------------
-function profileSteps(g: QGraph, n: number, reps: number) {
-  const ex = new QExecutor(g, simd, n);
-  const x = images.subarray(0, n * PER);
-  const kinds = new Map<string, number[]>();
-  const total: number[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    const t: Record<string, number> = {};
-    const t0 = performance.now();
-    ex.quantize(x, n);
-    let last = performance.now();
-    t.quantize = last - t0;
-    ex.execute(n, (s, call) => {
-      call();
-      const now = performance.now();
-      const g1 = s.node.op === 'conv' && s.node.geometry.kh * s.node.geometry.kw === 1 ? ' 1x1' : '';
-      t[s.kernel + g1] = (t[s.kernel + g1] ?? 0) + now - last;
-      last = now;
-    });
-    total.push(last - t0);
-    for (const [k, v] of Object.entries(t)) (kinds.get(k) ?? kinds.set(k, []).get(k)!).push(v);
-  }
-  return { totalMsPerImage: median(total) / n, msPerImage: Object.fromEntries([...kinds].map(([k, v]) => [k, median(v) / n])) };
-}
+/** The plan step by step, time per kernel (1x1 convs apart). */
+const kernelOf = (s: Step) => s.kernel + (s.node.op === 'conv' && s.node.geometry.kh * s.node.geometry.kw === 1 ? ' 1x1' : '');
+const profileKernels = (g: QGraph, n: number, reps: number) => profileSteps(new QExecutor(g, simd, n), images.subarray(0, n * PER), n, reps, kernelOf);
 const macsOf = (g: QGraph, dw: boolean) => g.nodes.reduce((s, node) => {
   if (node.op !== 'conv' || (node.geometry.group === node.geometry.c) !== dw) return s;
   const c = node.geometry;
   return s + c.oh * c.ow * c.m * c.kh * c.kw * (c.c / c.group);
 }, 0);
 const reps = Number(flag('--profile-reps', '200'));
-const profiles = BATCHES.map((n) => ({ batch: n, int8: profileSteps(q8, n, n === 1 ? reps : Math.max(1, reps / 10)), pot: profileSteps(qPot, n, n === 1 ? reps : Math.max(1, reps / 10)) }));
+const profiles = BATCHES.map((n) => ({ batch: n, int8: profileKernels(q8, n, n === 1 ? reps : Math.max(1, reps / 10)), pot: profileKernels(qPot, n, n === 1 ? reps : Math.max(1, reps / 10)) }));
 const dwMacs = macsOf(q8, true), convMacs = macsOf(q8, false);
 
 // --- report ------------------------------------------------------------------------------------

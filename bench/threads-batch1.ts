@@ -6,33 +6,24 @@
 //
 //   npm run build && node dist/bench/threads-batch1.js [--shared ../shared] [--rounds 21]
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { cifar10FromBytes } from '../src/data/cifar10.js';
-import { calibrate } from '../src/quant/calibrate.js';
-import { quantizeInt8 } from '../src/quant/quantize-int8.js';
-import { FloatModel } from '../src/runtime/float-model.js';
 import { ParallelQExecutor } from '../src/runtime/parallel-executor.js';
 import { QExecutor } from '../src/runtime/q-executor.js';
-import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { flag } from './args.js';
+import { median, PER, quantizedModel, testImages } from './e2e-harness.js';
 import { machineStamp } from './machine.js';
 
 const sharedArg = flag('--shared', '../shared');
 const shared = resolve(sharedArg);
 const ROUNDS = Number(flag('--rounds', '21'));
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error('--rounds must be a positive integer');
-const IMAGES = 128, PER = 3 * 32 * 32, CALIB = 1000;
-const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const IMAGES = 128, CALIB = 1000;
 const loadStart = loadavg();
 
-const model = FloatModel.fromBytes(new Uint8Array(readFileSync(resolve(shared, 'models/resnet20-cifar10.onnx'))));
-const engine = await loadEngine({ simd: true });
-const ranges = await calibrate(model, cifar10FromBytes(readFileSync(resolve(shared, 'data/cifar10/calib.bin')).subarray(0, 3073 * CALIB), norm), { method: 'minmax', engine });
-const q8 = quantizeInt8(model.graphFor(1), ranges);
-let images!: Float32Array;
-for await (const b of cifar10FromBytes(readFileSync(resolve(shared, 'data/cifar10/test.bin')).subarray(0, 3073 * IMAGES), norm).batches(IMAGES)) images = b.images;
+const { engine, q8 } = await quantizedModel(shared, 'resnet20-cifar10.onnx', CALIB);
+const { images } = await testImages(shared, IMAGES);
 
 const one = new QExecutor(q8, engine, 1);
 const two = await ParallelQExecutor.create(q8, 1, { threads: 2, simd: true });
@@ -52,7 +43,6 @@ for (let r = 0; r < ROUNDS; r++)
     ms[k].push(p.ms);
     if (k === 'two' && r === 0 && Buffer.compare(Buffer.from(p.out), Buffer.from(pass('one').out)) !== 0) throw new Error('2 threads differ from 1 thread');
   }
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const m1 = median(ms.one), m2 = median(ms.two);
 const loadEnd = loadavg(), machine = machineStamp(), sleeps = two.sleeps, steals = two.steals, barriers = two.barriers(1);
 await two.dispose();
