@@ -6,8 +6,12 @@
 // A job is a table in wasm memory (words, from `table`), written by ParallelQExecutor:
 //   [phases, units, cursors (a word index), cursor stride, scratch0, unpacked0 (TABLE_HEAD
 //   words), then per thread t < k the byte delta of its scratch from scratch0, then per phase
-//   and unit (first call word, call count), then the calls: (kernel index, params pointer, word
-//   index of its `scratch` field or -1, of its `unpacked` field or -1)].
+//   and unit (first call word, call count), then the calls (CALL_WORDS each): (kernel index,
+//   params pointer, word index of its `scratch` field or -1, of its field that takes the thread's
+//   unpack region or -1, once)]. once >= 0: the unpack of step `once`, skipped by a thread whose
+//   region holds that step's blocks (each thread unpacks a layer once, whichever units it takes);
+//   ONCE_READS: a call that reads the region; ONCE_NONE: other calls (one that unpacks into the
+//   region per call leaves it holding no step's blocks).
 // A phase's units are cut into k home ranges, one per thread; the cursor of thread t in phase p
 // (word cursors + t * stride + p: each thread's cursors on cache lines of their own) is
 // front | back << 16 of what is left of t's range. A thread takes its units from the front,
@@ -30,8 +34,8 @@ export type CtrlLayout = typeof CTRL;
 export const CTRL_BYTES = CTRL.ERR_TEXT + CTRL.ERR_MAX;
 /** Test faults (ThreadPool.injectFault): the worker exits, traps in wasm, or starts late (once the others have taken its first units), at its next job. */
 export const FAULT_EXIT = 1, FAULT_TRAP = 2, FAULT_DELAY = 3;
-/** Words of a job table's head, before the per-thread deltas. */
-export const TABLE_HEAD = 6;
+/** Words of a job table's head, before the per-thread deltas; words per call; the once words that are no step. */
+export const TABLE_HEAD = 6, CALL_WORDS = 5, ONCE_NONE = -1, ONCE_READS = -2;
 
 type Fn = (params: number) => void;
 
@@ -113,7 +117,7 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
   }
   const scratch = mem32[table + 4]! + mem32[table + 6 + index]!, unpacked = mem32[table + 5]! + mem32[table + 6 + index]!;
   const unitTable = table + 6 + k;
-  let stolen = 0;
+  let stolen = 0, have = -1; // have: the step whose blocks this thread's unpack region holds
   for (let ph = 0; ph < phases; ph++) {
     try {
       for (let d = 0; d < k; d++) { // d = 0: this thread's range, front first; then the others', from the back
@@ -123,9 +127,13 @@ export function runJob(ctrl: Int32Array, L: CtrlLayout, mem32: Int32Array, fns: 
           if (f >= b) break;
           if (Atomics.compareExchange(mem32, w, v, d === 0 ? (f + 1) | (b << 16) : f | ((b - 1) << 16)) !== v) continue;
           const e = unitTable + 2 * (ph * units + (d === 0 ? f : b - 1));
-          const end = table + mem32[e]! + 4 * mem32[e + 1]!;
-          for (let c = table + mem32[e]!; c < end; c += 4) {
-            const sw = mem32[c + 2]!, uw = mem32[c + 3]!;
+          const end = table + mem32[e]! + 5 * mem32[e + 1]!; // CALL_WORDS per call
+          for (let c = table + mem32[e]!; c < end; c += 5) {
+            const sw = mem32[c + 2]!, uw = mem32[c + 3]!, once = mem32[c + 4]!;
+            if (once >= 0) {
+              if (once === have) continue;
+              have = once;
+            } else if (once === -1 && uw >= 0) have = -1; // ONCE_NONE: unpacks into the region per call
             if (sw >= 0) mem32[sw] = scratch;
             if (uw >= 0) mem32[uw] = unpacked;
             fns[mem32[c]!]!(mem32[c + 1]!);

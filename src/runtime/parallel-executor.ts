@@ -12,10 +12,10 @@ import { ABI_STRUCTS, MAX_PARAMS_BYTES } from '../engine/abi.js';
 import { alignUp } from '../engine/heap.js';
 import { KERNELS, type KernelName, type KernelParams } from '../engine/kernel-specs.js';
 import type { QGraph } from '../ir/qgraph.js';
-import { TABLE_HEAD } from './compute-worker.js';
+import { CALL_WORDS, ONCE_NONE, ONCE_READS, TABLE_HEAD } from './compute-worker.js';
 import { planPhases, type Call, type Job, type JobStep } from './parallel-job.js';
 import { QExecutor, type QExecutorOptions } from './q-executor.js';
-import { ranges, unpackParts } from './split-specs.js';
+import { ownUnpack, ranges } from './split-specs.js';
 import { ThreadPool } from './thread-pool.js';
 import { loadSharedEngine, type SharedEngine } from './wasm-loader.js';
 
@@ -55,8 +55,6 @@ export class ParallelQExecutor extends QExecutor {
   /** per thread, its scratch (and unpack region) minus the plan's, which thread 0 uses */
   private readonly scratchDeltas: number[] = [0];
   private readonly staticDeltas: number[] = [];
-  /** two regions of unpacked int16 weights, alternating by layer: a layer's share-wise unpack overlaps the layer before (split-specs.ts unpackParts) */
-  private readonly unpackBuffers: number[] = [];
   private readonly paramsArea: number;
   private readonly table: number;
   private readonly maxCalls: number;
@@ -90,18 +88,18 @@ export class ParallelQExecutor extends QExecutor {
       this.scratchDeltas.push(e.alloc(this.plan.scratchBytes) - this.scratch);
       this.staticDeltas.push(e.alloc(shared.heapBase)); // this worker's copy of [0, heapBase)
     }
-    if (T > 1) for (let i = 0; i < 2; i++) this.unpackBuffers.push(e.alloc(this.plan.scratchBytes - this.plan.unpackOffset));
     this.inPer = q.input.shape.reduce((p, d) => p * d, 1);
     if (T > 1) {
       this.staging = e.alloc(4 * maxBatch * this.inPer);
       const consts = e.alloc(16);
       this.inputConsts = { scale: consts, status: consts + 8 };
     }
-    // calls per unit and step at most: a row split over several images gives a partial image, whole images, a partial image
-    const U = T * G, perUnit = maxBatch > 1 ? 3 : 1, maxPhases = 2 * this.calls.length + 1;
-    this.maxCalls = 2 * this.calls.length * (U * perUnit + 1) + U;
+    // calls per unit and step at most: a row split over several images gives a partial image, whole
+    // images, a partial image, after the layer's unpack; phases: one per step and the input's quantize
+    const U = T * G, perUnit = maxBatch > 1 ? 3 : 1, maxPhases = this.calls.length + 1;
+    this.maxCalls = this.calls.length * U * (perUnit + 1) + U;
     this.paramsArea = e.alloc(this.maxCalls * PARAMS_STRIDE);
-    this.table = e.alloc(4 * (TABLE_HEAD + T + 2 * maxPhases * U + 4 * this.maxCalls));
+    this.table = e.alloc(4 * (TABLE_HEAD + T + 2 * maxPhases * U + CALL_WORDS * this.maxCalls));
     this.cursorStride = alignUp(maxPhases, 16);
     this.cursors = alignUp(e.alloc(4 * (2 * T * this.cursorStride + 16)), 64) >> 2;
     const u8 = new Uint8Array(shared.memory.buffer); // after the last alloc: memory no longer grows
@@ -236,21 +234,14 @@ export class ParallelQExecutor extends QExecutor {
 
   private buildJob(n: number, k: number, quantize: boolean): Job {
     const U = k * this.unitsPerThread;
-    let unpacks = 0;
-    const steps: JobStep[] = [];
-    for (const c of this.calls) {
+    const steps: JobStep[] = this.calls.map((c, key) => {
       const base = { ...(c.params as P), [c.batchField]: n * c.perImage };
-      // fewer images than units: units are rows, and they unpack a share of each layer's int16
-      // blocks in the phase before, which every unit reads; else units are whole images and each
-      // unpacks the layer into its thread's region, which costs less than barriers between layers
-      // (not the first step: its share-wise unpack would be a phase of its own)
-      const u = n < U && steps.length > 0 ? unpackParts(c.kernel, base, U, this.unpackBuffers[unpacks % 2] ?? 0) : null;
-      if (u === null) steps.push({ kernel: c.kernel, base });
-      else {
-        unpacks++;
-        steps.push({ kernel: c.kernel, base: u.conv, parts: u.unpack }, { kernel: c.kernel, base: u.conv });
-      }
-    }
+      // fewer images than units: units are rows, and a thread unpacks each layer once into its
+      // region for all the rows it takes; else units are whole images, each unit's conv unpacks
+      // into its thread's region per call
+      const u = n < U ? ownUnpack(c.kernel, base, this.scratch + this.plan.unpackOffset) : null;
+      return u === null ? { kernel: c.kernel, base } : { kernel: c.kernel, base: u.conv, unpack: u.unpack, key };
+    });
     const phases = planPhases(steps, U, quantize ? this.quantizeParts(n, U) : null);
     const e = this.shared.engine;
     for (const ph of phases) for (const cs of ph) for (const x of cs) e.check(x.kernel, x.params as KernelParams<KernelName>);
@@ -282,8 +273,8 @@ export class ParallelQExecutor extends QExecutor {
           const ptr = this.paramsArea + slot++ * PARAMS_STRIDE;
           e.writeParamsAt(x.kernel, x.params as KernelParams<KernelName>, ptr);
           const f: Record<string, number> = ABI_STRUCTS[KERNELS[x.kernel].struct].fields;
-          const field = (name: string, patch: boolean) => (patch && f[name] !== undefined ? (ptr + f[name]!) >> 2 : -1);
-          calls.push(KERNEL_NAMES.indexOf(x.kernel), ptr, field('scratch', true), field('unpacked', x.own === true));
+          const field = (name: string | undefined) => (name !== undefined && f[name] !== undefined ? (ptr + f[name]!) >> 2 : -1);
+          calls.push(KERNEL_NAMES.indexOf(x.kernel), ptr, field('scratch'), field(x.own), x.once ?? (x.own === 'packed' ? ONCE_READS : ONCE_NONE));
         }
       }
     }

@@ -11,20 +11,26 @@ import { KERNELS, type Buffers, type KernelName } from '../engine/kernel-specs.j
 import { splitCall, type Parts } from './split-specs.js';
 
 type P = Record<string, number>;
-/** A kernel call; `own`: its `unpacked` region is the running thread's (patched at run time like `scratch`) */
-export interface Call { kernel: KernelName; params: P; own?: boolean }
+/**
+ * A kernel call. `own`: the field that holds the running thread's unpack region (patched at run
+ * time like `scratch`): `unpacked` for a call that unpacks into it, `packed` for a conv that
+ * reads the int16 blocks there. `once`: an unpack of step `once` (split-specs.ts ownUnpack),
+ * which a thread skips when its region holds that step's blocks already.
+ */
+export interface Call { kernel: KernelName; params: P; own?: 'unpacked' | 'packed'; once?: number }
 /** phases[phase][unit]: that unit's calls */
 export interface Job { participants: number; units: number; phases: Call[][][] }
-/** A step as planned: its call, or (parts) the share-wise unpack of its weights, one part per unit. */
-export interface JobStep { kernel: KernelName; base: P; parts?: Parts }
+/** A step as planned: its call; with `unpack`, the unpack into the thread's region that every unit of it runs first (once per thread), `key` its step index. */
+export interface JobStep { kernel: KernelName; base: P; unpack?: P; key?: number }
 type Span = [number, number];
 interface Touch { r: Span[]; w: Span[] }
 
 function spans(c: Call): Touch {
   const b = (KERNELS[c.kernel].buffers as (p: P) => Buffers)(c.params);
   const s = (fields: [string, number][]): Span[] => fields.filter(([, n]) => n > 0).map(([f, n]) => [c.params[f]!, c.params[f]! + n]);
-  // scratch and an own unpack region are the running thread's (each thread has its own): no unit shares them with a unit on another thread
-  return { r: s(b.reads), w: s(b.writes.filter(([f]) => !(c.own === true && f === 'unpacked'))) };
+  // scratch and the own unpack region are the running thread's (each thread has its own): no unit shares them with a unit on another thread
+  const mine = ([f]: [string, number]) => f !== c.own;
+  return { r: s(b.reads.filter(mine)), w: s(b.writes.filter(mine)) };
 }
 
 const touches = (units: Call[][]): Touch[] => units.map((cs) => ({ r: cs.flatMap((x) => spans(x).r), w: cs.flatMap((x) => spans(x).w) }));
@@ -83,12 +89,15 @@ export function planPhases(steps: JobStep[], units: number, first: Call[][] | nu
   };
   for (const c of steps) {
     const base = c.base;
-    let { parts, split } = c.parts ? { parts: c.parts, split: true } : splitCall(c.kernel, base, units);
-    // a share of a layer's unpack writes where every unit reads it; other unpacking calls unpack into their thread's own region
-    const calls = (parts: Parts) => parts.map((ps) => ps.map((p): Call => ({ kernel: c.kernel, params: p, own: c.parts === undefined && 'unpacked' in p && p.codeBits !== 0 })));
+    let { parts, split } = splitCall(c.kernel, base, units);
+    // a unit with a part of an unpacked conv first unpacks it (once per thread); other unpacking calls unpack into their thread's region per call
+    const calls = (parts: Parts) => parts.map((ps): Call[] => {
+      const cs = ps.map((p): Call => (c.unpack ? { kernel: c.kernel, params: p, own: 'packed' } : 'unpacked' in p && p.codeBits !== 0 ? { kernel: c.kernel, params: p, own: 'unpacked' } : { kernel: c.kernel, params: p }));
+      return c.unpack && cs.length > 0 ? [{ kernel: c.kernel, params: c.unpack, own: 'unpacked', once: c.key }, ...cs] : cs;
+    });
     let mine = calls(parts);
     let sp = touches(mine);
-    if (split && !c.parts && conflicts(sp, sp)) {
+    if (split && conflicts(sp, sp)) {
       ({ parts, split } = splitCall(c.kernel, base, 1)); // parts that touch each other: run whole
       mine = calls(parts);
       sp = touches(mine);

@@ -7,7 +7,7 @@
 // `scratch` or behind threadLocal() (assembly/thread-local.ts), never in shared static memory.
 
 import { ABI_CONSTANTS } from '../engine/abi.js';
-import { potCodeBlockBytes, qc8wBlockBytes, type KernelName } from '../engine/kernel-specs.js';
+import type { KernelName } from '../engine/kernel-specs.js';
 import { potwConvLayout } from '../plan/pack-potw.js';
 
 type P = Record<string, number>;
@@ -143,18 +143,21 @@ export const SPLITS: Partial<Record<KernelName, Splitter>> = {
 
 /**
  * A qc8w conv that unpacks its weights per call (codeBits 4, 5: PoT codes; 8: int8 sign-extended)
- * would have every thread unpack all of them. Instead: threads unpack a share of the blocks each
- * into `into` (the conv kernel with oh = 0 only unpacks), then the conv reads the int16 blocks
- * there (codeBits 0, wBytes 2: the layout the kernel unpacks to). Null for other calls.
+ * cut into row parts would unpack all of them in every part. Instead: the unpack alone (the conv
+ * kernel with oh = 0 only unpacks) into `into`, the running thread's region, which a thread runs
+ * once per layer whatever number of parts it takes (compute-worker.ts), then the parts read the
+ * int16 blocks there (codeBits 0, wBytes 2: the layout the kernel unpacks to). Each thread
+ * unpacks the whole layer: that costs less than sharing one unpack, whose blocks every thread
+ * then reads from the other's cache (measured: 10 % of a ResNet-20 batch-1 inference). Null for
+ * other calls.
  */
-export function unpackParts(kernel: KernelName, p: P, threads: number, into: number): { unpack: Parts; conv: P } | null {
-  if (kernel !== 'qs8-qc8w-conv2d' || p.codeBits === 0 || threads < 2) return null;
+export function ownUnpack(kernel: KernelName, p: P, into: number): { unpack: P; conv: P } | null {
+  if (kernel !== 'qs8-qc8w-conv2d' || p.codeBits === 0) return null;
   const blocks = p.group! * Math.ceil(p.m! / p.group! / ABI_CONSTANTS.QS8_GEMM_NR);
-  const from = potCodeBlockBytes(p.kPad!, p.codeBits!), to = qc8wBlockBytes(p.kPad!, 2);
-  const unpack = ranges(blocks, threads).map(([a, b]) => (b > a ? [{
-    ...p, group: 1, m: (b - a) * ABI_CONSTANTS.QS8_GEMM_NR, h: 0, oh: 0, packed: p.packed! + a * from, unpacked: into + a * to,
-  }] : []));
-  return { unpack, conv: { ...p, codeBits: 0, wBytes: 2, packed: into, unpacked: 0 } };
+  return {
+    unpack: { ...p, group: 1, m: blocks * ABI_CONSTANTS.QS8_GEMM_NR, h: 0, oh: 0, unpacked: into },
+    conv: { ...p, codeBits: 0, wBytes: 2, packed: into, unpacked: 0 },
+  };
 }
 
 /** Each thread's calls for one bound call: split where the kernel has an entry, else whole on thread 0. */

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { QAdd, QConv, QGraph, QNode, QValue } from '../../src/ir/qgraph.js';
 import { QExecutor } from '../../src/runtime/q-executor.js';
 import { ParallelQExecutor } from '../../src/runtime/parallel-executor.js';
+import type { Job } from '../../src/runtime/parallel-job.js';
 import { ranges, splitCall } from '../../src/runtime/split-specs.js';
 import { loadEngine } from '../../src/runtime/wasm-loader.js';
 import { makeConvCase, type ConvCase } from '../kernels/harness.js';
@@ -184,6 +185,30 @@ describe('the job plan', () => {
     const three = splitCall('qs8-potw-conv2d', { ...p, n: 3, h: 5, oh: 5, w: 16, ow: 16 }, 3).parts;
     expect(three.map((cs) => cs.map((q) => [q.n, q.oh]))).toEqual([[[1, 4]], [[1, 1], [1, 5]], [[1, 5]]]);
   });
+
+  it('below a batch of one unit per image, a thread unpacks each compact conv once for all the row parts it takes', async () => {
+    const g = chain('o', SHAPES[0]!, 21);
+    const ex = await ParallelQExecutor.create(g, 8, { threads: 2 });
+    open.push(ex);
+    const job = (n: number) => (ex as unknown as { job(n: number, k: number, q: boolean): Job }).job(n, 2, false);
+    const convs = g.nodes.filter((x) => x.op === 'conv').length;
+    for (const ph of job(1).phases) {
+      for (const cs of ph) {
+        const parts = cs.filter((c) => c.own === 'packed');
+        if (parts.length === 0) continue;
+        // the unit's first call unpacks that step into the thread's region; its parts read it
+        expect(cs[0]!.once, 'a unit with conv parts starts with the unpack').toBeGreaterThanOrEqual(0);
+        expect(cs[0]!.own).toBe('unpacked');
+        expect(cs[0]!.params.oh).toBe(0);
+        for (const c of parts) expect(c.params.codeBits).toBe(0);
+      }
+    }
+    const keys = new Set(job(1).phases.flat(2).flatMap((c) => (c.once === undefined ? [] : [c.once])));
+    expect(keys.size, 'one unpack step per conv').toBe(convs);
+    // 8 images, 8 units: units are whole images, each conv call unpacks into its thread's region
+    expect(job(8).phases.flat(2).some((c) => c.once !== undefined)).toBe(false);
+    await ex.dispose();
+  }, 30_000);
 
   it('a kernel without a split entry runs whole on thread 0', () => {
     const { parts, split } = splitCall('f32-conv2d', { n: 4 }, 3);
