@@ -80,6 +80,9 @@ export async function pass(run: Run, batch: number, images: Float32Array, labels
   return { msPerImage: (performance.now() - t0) / labels.length, correct };
 }
 
+/** A contender's warm figures at one batch size. */
+export interface Row { key: string; label: string; msPerImage: number; minMs: number; maxMs: number; imagesPerSecond: number; top1: number }
+
 export const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 
 /**
@@ -103,11 +106,11 @@ export async function interleaved(contenders: Contender[], runs: Map<string, Run
     process.stdout.write(`round ${r + 1}/${rounds}\n`);
   }
   /** the row of `key` at `batch`: median ms per image, spread over rounds, top-1 (%) */
-  const row = (b: number, c: Contender) => {
+  const row = (b: number, c: Contender): Row => {
     const s = samples.get(`${b}/${c.key}`)!, ms = median(s);
     return { key: c.key, label: c.label, msPerImage: ms, minMs: Math.min(...s), maxMs: Math.max(...s), imagesPerSecond: 1000 / ms, top1: (100 * correctOf.get(`${b}/${c.key}`)!) / data.labels.length };
   };
-  return { samples, row, ms: (b: number, key: string) => median(samples.get(`${b}/${key}`)!) };
+  return { row, ms: (b: number, key: string) => median(samples.get(`${b}/${key}`)!) };
 }
 
 /**

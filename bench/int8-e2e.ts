@@ -25,7 +25,7 @@ import type { Engine } from '../src/engine/engine.js';
 import { QExecutor } from '../src/runtime/q-executor.js';
 import { loadEngine } from '../src/runtime/wasm-loader.js';
 import { flag } from './args.js';
-import { createAll, interleaved, ortRun, PER, profileSteps, quantizedModel, testImages, type Contender, type Run } from './e2e-harness.js';
+import { createAll, interleaved, ortRun, PER, profileSteps, quantizedModel, testImages, type Contender, type Row, type Run } from './e2e-harness.js';
 import { machineStamp } from './machine.js';
 
 const sharedArg = flag('--shared', '../shared');
@@ -81,7 +81,6 @@ const { runs, cold } = await createAll(CONTENDERS, images.subarray(0, PER));
 // --- warm: interleaved rounds ------------------------------------------------------------------
 const warm = await interleaved(CONTENDERS, runs, BATCHES, ROUNDS, data);
 
-interface Row { key: string; label: string; msPerImage: number; minMs: number; maxMs: number; imagesPerSecond: number; top1: number }
 const table = new Map<number, Row[]>(BATCHES.map((b) => [b, CONTENDERS.map((c) => warm.row(b, c))]));
 const ms = warm.ms;
 const ratios = Object.fromEntries(BATCHES.map((b) => [b, {
